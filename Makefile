@@ -1,0 +1,57 @@
+# The project's commands. Every target bootstraps what it needs (idempotent):
+# a private uv (pinned, installed with pip) and the .venv synced from uv.lock.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .uv/bin/uv
+BIN := .venv/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster
+export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
+
+.PHONY: help install install-bench demo test ui lab bench lint format dagster-home clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)  ## Create/refresh .venv from uv.lock (runtime + dev tools)
+	$(UV) sync --frozen --inexact --quiet
+
+install-bench: $(UV)  ## Also install the benchmark peers (pandas, vectorbt, backtrader)
+	$(UV) sync --frozen --inexact --quiet --all-groups
+
+dagster-home:
+	@mkdir -p $(DAGSTER_HOME)
+	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+
+demo: install dagster-home  ## Run the whole pipeline on the shipped samples
+	$(BIN)/python -m assets.demo
+
+test: install  ## Run the whole test suite
+	$(BIN)/pytest -q
+
+bench: install-bench  ## Benchmarks against named peers (prints medians and ratios)
+	$(BIN)/pytest tests/bench -q -s -o addopts="" -o python_files="bench_*.py" -p no:cacheprovider
+
+lint: install  ## ruff lint + format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install  ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+ui: install dagster-home  ## Dagster webserver + daemon on 127.0.0.1:3000 (Ctrl-C / SIGTERM stop it)
+	exec env --default-signal=INT,TERM $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+lab: install  ## JupyterLab with the project's venv as the "quant" kernel
+	$(BIN)/python -m ipykernel install --sys-prefix --name quant --display-name "quant (project .venv)" >/dev/null
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks
+
+clean:  ## Remove the venvs, the local lake, logs and the Dagster home
+	rm -rf .venv .uv .dagster data/lake data/ledger data/logs

@@ -1,0 +1,9 @@
+"""Root Dagster definitions: merges each domain's ``defs``; nothing else lives here."""
+
+import dagster as dg
+
+from assets import samples
+
+defs = dg.Definitions.merge(
+    samples.defs,
+)

@@ -1,0 +1,1 @@
+"""quant: a data-orchestrated quant framework."""

@@ -1,0 +1,1 @@
+"""Backtest engine around the core simulator: metrics, optimiser, walk-forward, reports."""

@@ -1,0 +1,1 @@
+"""Data edge: sources, chunked ingest, validation, the versioned dataset store, locks."""

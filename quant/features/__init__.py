@@ -1,0 +1,1 @@
+"""Feature specs: declarative (kernel, params, inputs) -> named columns, built from core kernels."""

@@ -1,0 +1,1 @@
+"""Live edge: feeds, paper broker, order manager, idempotency, circuit breaker, ledger."""

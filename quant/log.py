@@ -1,0 +1,81 @@
+"""One logging setup: readable console lines on stderr, JSON lines in ``<log_dir>/quant.jsonl``.
+
+Context such as run id, strategy and symbol is bound with :func:`log_context` and appears
+on every line logged inside it (contextvars, so it is safe across threads and asyncio).
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+_configured: tuple[str, str] | None = None
+
+
+def setup_logging(log_dir: Path | None = None, level: str = "INFO") -> None:
+    """Configure structlog + stdlib logging once per process (idempotent per arguments)."""
+    global _configured
+    key = (str(log_dir), level)
+    if _configured == key:
+        return
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    root = logging.getLogger("quant")
+    root.handlers.clear()
+    root.setLevel(level)
+    root.propagate = False
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.dev.ConsoleRenderer(colors=False),
+            ],
+            foreign_pre_chain=shared,
+        )
+    )
+    root.addHandler(console)
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        file = logging.handlers.WatchedFileHandler(log_dir / "quant.jsonl")
+        file.setFormatter(
+            structlog.stdlib.ProcessorFormatter(
+                processors=[
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info,
+                    structlog.processors.JSONRenderer(),
+                ],
+                foreign_pre_chain=shared,
+            )
+        )
+        root.addHandler(file)
+    _configured = key
+
+
+def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    """Logger for a ``quant.*`` module; use keyword fields, not formatted strings."""
+    return structlog.get_logger(name)
+
+
+@contextmanager
+def log_context(**fields: Any) -> Iterator[None]:
+    """Bind fields (run_id, strategy, symbol, ...) to every log line inside the block."""
+    with structlog.contextvars.bound_contextvars(**fields):
+        yield

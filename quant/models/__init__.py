@@ -1,0 +1,1 @@
+"""Models: statsmodels / PyMC / Kalman; fit, predict, checksummed save/load (no pickle)."""

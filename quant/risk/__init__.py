@@ -1,0 +1,1 @@
+"""Risk: sizing, slippage, pre-trade validation, limits and HALT conditions (pure functions)."""
