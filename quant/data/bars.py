@@ -120,8 +120,10 @@ def check_order(bars: pl.DataFrame, carry: pl.DataFrame) -> tuple[pl.Series, pl.
         .alias("order_reason")
     )
     out = frame.with_columns(reason)
-    latest = out.filter(pl.col("order_reason").is_null()).group_by("symbol").agg(
-        pl.col("ts").max().alias("last_ts")
+    latest = (
+        out.filter(pl.col("order_reason").is_null())
+        .group_by("symbol")
+        .agg(pl.col("ts").max().alias("last_ts"))
     )
     new_carry = (
         pl.concat([carry, latest], how="vertical")

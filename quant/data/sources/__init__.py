@@ -26,7 +26,7 @@ def open_source(
     *,
     symbol: str | None = None,
     timeframe: str | None = None,
-    format: str | None = None,  # noqa: A002 - the CLI option's name
+    format: str | None = None,
 ) -> FileSource:
     """Open a file source, choosing Parquet by magic bytes/suffix and CSV otherwise."""
     path = Path(path)

@@ -67,7 +67,7 @@ class CsvSource:
         *,
         symbol: str | None = None,
         timeframe: str | None = None,
-        format: str | None = None,  # noqa: A002 - the CLI option's name
+        format: str | None = None,
     ) -> None:
         self.path = Path(path)
         header, first = self._peek()
@@ -155,7 +155,9 @@ class CsvSource:
     def _parse(self, lines: pl.Series, first_line: int, truncated: bool, is_last: bool) -> Chunk:
         n = lines.len()
         last_line = first_line + n - 1
-        df = pl.DataFrame({"line": pl.int_range(first_line, last_line + 1, eager=True), "raw": lines})
+        df = pl.DataFrame(
+            {"line": pl.int_range(first_line, last_line + 1, eager=True), "raw": lines}
+        )
         df = df.with_columns(pl.col("raw").str.strip_suffix("\r")).filter(
             pl.col("raw").str.strip_chars().str.len_bytes() > 0
         )
@@ -172,7 +174,9 @@ class CsvSource:
         symbol = pl.col("symbol").str.strip_chars() if "symbol" in cols else pl.lit(self.symbol)
         if self.symbol and "symbol" in cols:
             symbol = pl.lit(self.symbol)
-        tf = pl.col("timeframe").str.strip_chars() if "timeframe" in cols else pl.lit(self.timeframe)
+        tf = (
+            pl.col("timeframe").str.strip_chars() if "timeframe" in cols else pl.lit(self.timeframe)
+        )
         if self.timeframe and "timeframe" in cols:
             tf = pl.lit(self.timeframe)
         parsed = df.select(
@@ -191,8 +195,7 @@ class CsvSource:
             "wrong_column_count (expected {}, got {})", pl.lit(ncols), pl.col("_ncomma") + 1
         )
         field_reasons = [
-            pl.when(pl.col(c).is_null()).then(pl.lit(f"unparseable_{c}"))
-            for c in ("ts", *_NUMERIC)
+            pl.when(pl.col(c).is_null()).then(pl.lit(f"unparseable_{c}")) for c in ("ts", *_NUMERIC)
         ]
         field_reasons.append(
             pl.when(pl.col("adj_close").is_null() & (pl.col("_adj_raw").str.len_bytes() > 0)).then(
@@ -203,12 +206,16 @@ class CsvSource:
             pl.when(pl.col("symbol").fill_null("") == "").then(pl.lit("missing_symbol"))
         )
         fields_joined = pl.concat_str(field_reasons, separator="; ", ignore_nulls=True)
-        reason = pl.when(count_bad).then(count_reason).otherwise(
-            pl.when(fields_joined != "").then(fields_joined)
+        reason = (
+            pl.when(count_bad)
+            .then(count_reason)
+            .otherwise(pl.when(fields_joined != "").then(fields_joined))
         )
         if truncated:
-            reason = pl.when((pl.col("line") == last_line) & reason.is_not_null()).then(
-                pl.concat_str([pl.lit("truncated_last_line; "), reason])
-            ).otherwise(reason)
+            reason = (
+                pl.when((pl.col("line") == last_line) & reason.is_not_null())
+                .then(pl.concat_str([pl.lit("truncated_last_line; "), reason]))
+                .otherwise(reason)
+            )
         frame = parsed.with_columns(reason.alias("parse_reason")).drop("_ncomma", "_adj_raw")
         return Chunk(frame=frame, last_line=last_line, blank_lines=blank, is_last=is_last)

@@ -42,7 +42,9 @@ class ParquetSource:
             self._names["ts"] = self._names.pop("date")
         need = {"ts", "open", "high", "low", "close", "volume"}
         if not need <= set(self._names):
-            raise SourceError(f"{self.path}: columns {names} lack {sorted(need - set(self._names))}")
+            raise SourceError(
+                f"{self.path}: columns {names} lack {sorted(need - set(self._names))}"
+            )
         if "symbol" not in self._names and not symbol:
             raise SourceError(f"{self.path}: the file has no symbol column; pass a symbol")
         if "timeframe" not in self._names and not timeframe:
