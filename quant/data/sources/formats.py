@@ -23,7 +23,13 @@ from quant.errors import QuantError
 
 FORMATS = ("backtrader", "backtrader_intraday", "yahoo", "arch", "canonical")
 _ALIASES = {"adjclose": "adj_close", "openinterest": "open_interest", "timestamp": "ts"}
-_ISO = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%d")
+_ISO = (
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.fZ",
+    "%Y-%m-%d %H:%M:%S%.fZ",
+    "%Y-%m-%d",
+)
 
 
 class SourceError(QuantError):
