@@ -29,7 +29,7 @@ from typing import Any
 import polars as pl
 import psutil
 
-from quant.data.bars import check_order, conform, empty_carry, value_reason
+from quant.data.bars import check_order, conform, empty_carry, rule_exprs, value_reason
 from quant.data.sources import Chunk, FileSource, open_source, sha256_of
 from quant.errors import QuantError
 from quant.log import get_logger
@@ -177,9 +177,13 @@ def _carry(store: Any, dataset: str) -> pl.DataFrame:
 
 def classify(chunk: Chunk, carry: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Split a chunk into (good bars, bad rows with ``reason``, updated carry)."""
-    df = chunk.frame.with_columns(
-        pl.coalesce(pl.col("parse_reason"), value_reason()).alias("reason")
-    )
+    frame = chunk.frame
+    broken = pl.any_horizontal(list(rule_exprs().values())).fill_null(True)
+    suspect = frame.select((pl.col("parse_reason").is_null() & broken).any()).item()
+    reason = pl.col("parse_reason")
+    if suspect:
+        reason = pl.coalesce(reason, value_reason())
+    df = frame.with_columns(reason.alias("reason"))
     valid = df.filter(pl.col("reason").is_null())
     order, carry = check_order(valid, carry)
     valid = valid.with_columns(order.alias("reason"))
@@ -252,7 +256,7 @@ def ingest_source(
                 extra={**extra, "ingest.good_rows": str(good.height)},
             )
             report.rows_quarantined += bad.height
-            for r, n in bad.group_by("reason").len().iter_rows():
+            for r, n in _rule_counts(bad).iter_rows():
                 report.reasons[r] = report.reasons.get(r, 0) + n
         if good.height:
             store.append(dataset, good, message=f"ingest {lines}", extra=extra)
@@ -273,8 +277,21 @@ def ingest_source(
             )
         del good, bad, chunk
     _finish(store, dataset, report, t0)
-    log.info("ingest finished", **{k: v for k, v in report.to_dict().items() if k != "reasons"})
+    log.info(
+        "ingest finished",
+        source=path,
+        dataset=dataset,
+        rows_written=report.rows_written,
+        rows_quarantined=report.rows_quarantined,
+        seconds=report.seconds,
+    )
     return report
+
+
+def _rule_counts(bad: pl.DataFrame) -> pl.DataFrame:
+    """Rows per broken rule (a row breaking two rules counts for both; details dropped)."""
+    rules = pl.col("reason").str.split("; ").list.eval(pl.element().str.replace(r" \(.*$", ""))
+    return bad.select(rules.alias("rule")).explode("rule").group_by("rule").len()
 
 
 def _finish(store: Any, dataset: str, report: IngestReport, t0: float) -> None:

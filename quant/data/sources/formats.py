@@ -62,6 +62,8 @@ class CsvLayout:
 def detect(header: str, first_row: str | None, forced: str | None = None) -> CsvLayout:
     """Detect the layout from the header line (and first data row for arch dates)."""
     cols = tuple(normalise(c) for c in header.rstrip("\r\n").split(","))
+    if len(set(cols)) != len(cols):
+        raise SourceError(f"header {header.strip()!r} repeats a column name")
     need = {"open", "high", "low", "close", "volume"}
     if not need <= set(cols):
         raise SourceError(
@@ -88,19 +90,41 @@ def detect(header: str, first_row: str | None, forced: str | None = None) -> Csv
     return CsvLayout(fmt, cols)
 
 
-def ts_expr(layout: CsvLayout) -> pl.Expr:
-    """Expression parsing the layout's date/time field(s) into UTC ns (null if unparseable)."""
+def _parse(col: pl.Expr, fmt: str) -> pl.Expr:
+    return col.str.to_datetime(fmt, strict=False, time_unit="ns", time_zone="UTC")
 
-    def parse(col: pl.Expr, fmt: str) -> pl.Expr:
-        return col.str.to_datetime(fmt, strict=False, time_unit="ns", time_zone="UTC")
 
-    date = pl.col("date").str.strip_chars() if "date" in layout.columns else None
+def _stamp(layout: CsvLayout, strip: bool) -> tuple[pl.Expr, tuple[str, ...]]:
+    """The timestamp text expression of a layout and the strptime formats it may use."""
+
+    def col(name: str) -> pl.Expr:
+        return pl.col(name).str.strip_chars() if strip else pl.col(name)
+
     if layout.format == "canonical":
-        raw = pl.col("ts").str.strip_chars()
-        return pl.coalesce([parse(raw, f) for f in _ISO]).cast(TS_DTYPE)
+        return col("ts"), _ISO
     if layout.format == "backtrader_intraday":
-        stamp = pl.concat_str([date, pl.col("time").str.strip_chars()], separator=" ")
-        return parse(stamp, "%Y-%m-%d %H:%M:%S")
+        return pl.concat_str([col("date"), col("time")], separator=" "), ("%Y-%m-%d %H:%M:%S",)
     if layout.format == "arch":
-        return parse(date, "%m/%d/%Y")
-    return parse(date, "%Y-%m-%d")
+        return col("date"), ("%m/%d/%Y",)
+    return col("date"), ("%Y-%m-%d",)
+
+
+def sniff_ts_format(layout: CsvLayout, sample: pl.DataFrame) -> str | None:
+    """The first of the layout's formats that parses the sample's first timestamp."""
+    stamp, formats = _stamp(layout, strip=True)
+    for fmt in formats:
+        if sample.head(1).select(_parse(stamp, fmt)).item() is not None:
+            return fmt
+    return None
+
+
+def ts_expr(layout: CsvLayout, fmt: str | None = None, strip: bool = True) -> pl.Expr:
+    """Expression parsing the layout's date/time field(s) into UTC ns (null if unparseable).
+
+    With ``fmt`` only that format is tried (the fast path); otherwise every format of the
+    layout, first match wins.
+    """
+    stamp, formats = _stamp(layout, strip)
+    if fmt is not None:
+        return _parse(stamp, fmt)
+    return pl.coalesce([_parse(stamp, f) for f in formats]).cast(TS_DTYPE)
