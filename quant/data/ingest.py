@@ -37,9 +37,11 @@ from quant.log import get_logger
 log = get_logger(__name__)
 
 QUARANTINE = "quarantine"
-#: Estimated peak working set per row of a chunk in flight (raw line, split fields, parsed
-#: columns, validation temporaries, the Arrow copy and Parquet encoder of the write).
-BYTES_PER_ROW = 1200
+#: Measured peak working set per row of a chunk in flight (raw lines, parsed columns,
+#: validation temporaries, the Arrow copy and Parquet encoder of the write), with slack.
+BYTES_PER_ROW = 1000
+#: Memory the first Delta write adds to a fresh process (writer runtime, allocator arenas).
+WRITER_OVERHEAD = 192 * 2**20
 MIN_CHUNK_ROWS = 1_000
 MAX_CHUNK_ROWS = 2_000_000
 DEFAULT_CHUNK_ROWS = 250_000
@@ -75,6 +77,7 @@ class IngestReport:
     rows_read: int = 0
     rows_written: int = 0
     rows_quarantined: int = 0
+    rows_unchanged: int = 0  # re-delivered bars identical to the stored ones (not re-written)
     blank_lines: int = 0
     chunks: int = 0
     resumed_after_line: int = 0
@@ -94,9 +97,11 @@ class IngestReport:
 def chunk_rows_for_budget(max_memory_mb: float, baseline_bytes: int | None = None) -> int:
     """Rows per chunk so that process RSS stays under ``max_memory_mb`` (MiB).
 
-    The budget minus the current RSS (imports, the store) is divided by ``BYTES_PER_ROW``.
+    The budget minus the current RSS (imports) and the writer's fixed overhead is divided
+    by ``BYTES_PER_ROW``.
     """
     base = psutil.Process().memory_info().rss if baseline_bytes is None else baseline_bytes
+    base += WRITER_OVERHEAD
     avail = int(max_memory_mb * 2**20) - base
     rows = avail // BYTES_PER_ROW
     if rows < MIN_CHUNK_ROWS:
@@ -152,16 +157,24 @@ def _key(dataset: str, sha: str, symbol: str | None) -> dict[str, str]:
     return {"ingest.dataset": dataset, "ingest.sha256": sha, "ingest.symbol": symbol or ""}
 
 
-def _recorded(store: Any, name: str, key: dict[str, str]) -> dict[str, str] | None:
-    """The ``extra`` of the newest commit of ``name`` for this source, if still trusted."""
+def _recorded(store: Any, name: str, key: dict[str, str]) -> tuple[dict[str, str], int | None]:
+    """(``extra`` of the newest commit of ``name`` for this source, or {}; the *baseline*:
+    the latest version written before this source's first commit, None if no such version).
+
+    History before an overwrite or rollback is not trusted (the data may be gone).
+    """
     if not store.exists(name):
-        return None
-    for info in reversed(store.versions(name)):
+        return {}, None
+    history = store.versions(name)
+    newest: dict[str, str] = {}
+    baseline: int | None = history[-1].version
+    for info in reversed(history):
         if info.operation in _RESET_OPS:
-            return None
+            break
         if all(info.extra.get(k) == v for k, v in key.items()):
-            return info.extra
-    return None
+            newest = newest or info.extra
+            baseline = info.version - 1 if info.version > 0 else None
+    return newest, baseline
 
 
 def _carry(store: Any, dataset: str) -> pl.DataFrame:
@@ -192,6 +205,50 @@ def classify(chunk: Chunk, carry: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFr
     return good, bad.sort("line"), carry
 
 
+_VALUES = ("open", "high", "low", "close", "volume")
+
+
+def _drop_stored(
+    store: Any, dataset: str, baseline: int | None, bad: pl.DataFrame
+) -> tuple[pl.DataFrame, int]:
+    """Drop rows rejected for ordering that repeat a bar stored *before* this source.
+
+    A row whose ``(symbol, ts)`` was in the dataset at version ``baseline`` (before this
+    source's first commit) is a ``duplicate_key``: when all its values equal the stored bar
+    it is a harmless re-delivery (counted, not quarantined), otherwise it stays in
+    quarantine, labelled as conflicting. Repeats within the source are always quarantined.
+    """
+    order = pl.col("reason").is_in(["duplicate_key", "ts_not_increasing"])
+    stale = bad.filter(order)
+    if stale.is_empty() or baseline is None:
+        return bad, 0
+    lo, hi = stale["ts"].min(), stale["ts"].max()
+    stored = (
+        store.scan(dataset, version=baseline, columns=["symbol", "ts", *_VALUES])
+        .filter(pl.col("symbol").is_in(stale["symbol"].unique().to_list()))
+        .filter(pl.col("ts").is_between(lo, hi))
+        .join(stale.lazy().select("symbol", "ts").unique(), on=["symbol", "ts"], how="semi")
+        .collect()
+        .rename({c: f"_stored_{c}" for c in _VALUES})
+    )
+    if stored.is_empty():
+        return bad, 0
+    joined = stale.join(stored, on=["symbol", "ts"], how="left", maintain_order="left")
+    has = pl.col("_stored_close").is_not_null()
+    same = pl.all_horizontal([pl.col(c) == pl.col(f"_stored_{c}") for c in _VALUES])
+    joined = joined.with_columns(
+        pl.when(has & ~same)
+        .then(pl.lit("duplicate_key (differs from the stored bar)"))
+        .when(has)
+        .then(pl.lit("unchanged"))
+        .otherwise("reason")
+        .alias("reason")
+    )
+    unchanged = joined.filter(pl.col("reason") == "unchanged").height
+    kept = joined.filter(pl.col("reason") != "unchanged").select(bad.columns)
+    return pl.concat([bad.filter(~order), kept]).sort("line"), unchanged
+
+
 def _quarantine_rows(bad: pl.DataFrame, dataset: str, source: str, sha: str) -> pl.DataFrame:
     return bad.select(
         pl.lit(dataset).alias("dataset"),
@@ -220,8 +277,8 @@ def ingest_source(
     sha = sha256_of(source.path)
     key = _key(dataset, sha, symbol)
     report = IngestReport(dataset, path, sha, source.format, chunk_rows)
-    bars_rec = _recorded(store, dataset, key) or {}
-    q_rec = _recorded(store, QUARANTINE, key) or {}
+    bars_rec, baseline = _recorded(store, dataset, key)
+    q_rec, _ = _recorded(store, QUARANTINE, key)
     done_bars = int(bars_rec.get("ingest.last_line", 0))
     done_q = max(int(q_rec.get("ingest.last_line", 0)), done_bars)
     if bars_rec.get("ingest.complete") == "true" or (
@@ -237,6 +294,8 @@ def ingest_source(
     base = {**key, "ingest.source": path, "ingest.format": source.format}
     for chunk in source.chunks(chunk_rows, after_line=done_bars):
         good, bad, carry = classify(chunk, carry)
+        bad, unchanged = _drop_stored(store, dataset, baseline, bad)
+        report.rows_unchanged += unchanged
         report.chunks += 1
         report.rows_read += chunk.frame.height
         report.blank_lines += chunk.blank_lines

@@ -72,7 +72,10 @@ class CsvSource:
     ) -> None:
         self.path = Path(path)
         header, first = self._peek()
-        self.layout: CsvLayout = detect(header, first, format)
+        try:
+            self.layout: CsvLayout = detect(header, first, format)
+        except SourceError as err:
+            raise SourceError(f"{self.path}: {err}") from None
         self.format = self.layout.format
         if "symbol" not in self.layout.columns and not symbol:
             raise SourceError(f"{self.path}: the file has no symbol column; pass a symbol")
