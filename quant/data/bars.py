@@ -145,3 +145,34 @@ def conform(df: pl.DataFrame) -> pl.DataFrame:
         return df.select([pl.col(c).cast(t) for c, t in POLARS_SCHEMA.items()])
     except pl.exceptions.PolarsError as err:
         raise BarSchemaError(f"bars cannot be cast to the bar schema: {err}") from None
+
+
+def audit(bars: pl.LazyFrame | pl.DataFrame) -> dict[str, int]:
+    """Rows of (stored) bars breaking each rule of this module; all zero for a valid set.
+
+    ``duplicate_key`` counts the extra copies of repeated ``(symbol, ts)`` keys;
+    ``ts_not_increasing`` counts rows with a null ``ts`` or a ``ts`` not after the previous
+    bar of the symbol once sorted (so it also sees the duplicates).
+    """
+    lf = bars.lazy()
+    counts = (
+        lf.select([e.fill_null(True).sum().alias(n) for n, e in rule_exprs().items()])
+        .collect()
+        .row(0, named=True)
+    )
+    dup = lf.group_by("symbol", "ts").len().select((pl.col("len") - 1).sum()).collect().item()
+    stale = (
+        lf.sort("symbol", "ts")
+        .select(
+            (pl.col("ts").is_null() | (pl.col("ts").diff().over("symbol") <= pl.duration(nanoseconds=0)))
+            .fill_null(False)
+            .sum()
+        )
+        .collect()
+        .item()
+    )
+    return {
+        **{k: int(v) for k, v in counts.items()},
+        "duplicate_key": int(dup or 0),
+        "ts_not_increasing": int(stale or 0),
+    }

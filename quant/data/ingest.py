@@ -177,6 +177,28 @@ def _recorded(store: Any, name: str, key: dict[str, str]) -> tuple[dict[str, str
     return newest, baseline
 
 
+def _is_complete(bars_rec: dict[str, str], q_rec: dict[str, str]) -> bool:
+    """The final chunk is committed: to the bars, or to quarantine when it had no good rows."""
+    return bars_rec.get("ingest.complete") == "true" or (
+        q_rec.get("ingest.complete") == "true" and q_rec.get("ingest.good_rows") == "0"
+    )
+
+
+def source_status(
+    store: Any, path: str | Path, dataset: str, symbol: str | None = None
+) -> dict[str, Any]:
+    """Whether the file as it is now is fully ingested into ``dataset`` (its sha256, progress)."""
+    sha = sha256_of(Path(path))
+    key = _key(dataset, sha, symbol)
+    bars_rec, _ = _recorded(store, dataset, key)
+    q_rec, _ = _recorded(store, QUARANTINE, key)
+    return {
+        "sha256": sha,
+        "complete": _is_complete(bars_rec, q_rec),
+        "last_line": int(bars_rec.get("ingest.last_line", 0)),
+    }
+
+
 def _carry(store: Any, dataset: str) -> pl.DataFrame:
     if not store.exists(dataset):
         return empty_carry()
@@ -281,9 +303,7 @@ def ingest_source(
     q_rec, _ = _recorded(store, QUARANTINE, key)
     done_bars = int(bars_rec.get("ingest.last_line", 0))
     done_q = max(int(q_rec.get("ingest.last_line", 0)), done_bars)
-    if bars_rec.get("ingest.complete") == "true" or (
-        q_rec.get("ingest.complete") == "true" and q_rec.get("ingest.good_rows") == "0"
-    ):
+    if _is_complete(bars_rec, q_rec):
         report.already_complete = True
         report.resumed_after_line = max(done_bars, done_q)
         _finish(store, dataset, report, t0)
