@@ -2,8 +2,10 @@
 
 import dagster as dg
 
-from assets import samples
+from assets import bars, datasets, samples
 
 defs = dg.Definitions.merge(
     samples.defs,
+    bars.defs,
+    datasets.defs,
 )

@@ -6,7 +6,7 @@ from assets.bars.checks import lineage_freshness_check, rule_checks, source_fres
 from assets.bars.daily import DAILY_FILES, bars_1d
 from assets.bars.intraday import INTRADAY, bars_1h, bars_5m
 from assets.partitions import symbol_partitions
-from assets.store import StoreResource
+from assets.store import store_resource
 
 checks = [
     *rule_checks(bars_1d, "bars_1d", partitioned=True),
@@ -19,14 +19,12 @@ checks = [
     lineage_freshness_check(bars_1h, "bars_1h", "bars_5m"),
 ]
 
-bars_job = dg.define_asset_job(
-    "bars_job", selection=[bars_1d], partitions_def=symbol_partitions
-)
+bars_job = dg.define_asset_job("bars_job", selection=[bars_1d], partitions_def=symbol_partitions)
 bars_intraday_job = dg.define_asset_job("bars_intraday_job", selection=[bars_5m, bars_1h])
 
 defs = dg.Definitions(
     assets=[bars_1d, bars_5m, bars_1h],
     asset_checks=checks,
     jobs=[bars_job, bars_intraday_job],
-    resources={"store": StoreResource()},
+    resources={"store": store_resource},
 )

@@ -1,5 +1,6 @@
 """Asset checks of the bar datasets: one per validation rule, plus freshness."""
 
+import warnings
 from collections.abc import Callable
 
 import dagster as dg
@@ -33,7 +34,9 @@ def rule_checks(
     asset: dg.AssetsDefinition, dataset: str, partitioned: bool = False
 ) -> list[dg.AssetChecksDefinition]:
     """One blocking check per bar validation rule of ``dataset``."""
-    return [_rule_check(asset, dataset, rule, partitioned) for rule in RULES]
+    with warnings.catch_warnings():  # partitioned asset checks are a Dagster "preview"
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return [_rule_check(asset, dataset, rule, partitioned) for rule in RULES]
 
 
 def source_freshness_check(
@@ -41,7 +44,17 @@ def source_freshness_check(
 ) -> dg.AssetChecksDefinition:
     """Fresh = the source file as it is now is completely ingested (nothing left behind)."""
     partitioned = asset.partitions_def is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return _source_freshness(asset, dataset, source_of, partitioned)
 
+
+def _source_freshness(
+    asset: dg.AssetsDefinition,
+    dataset: str,
+    source_of: Callable[[str | None], tuple],
+    partitioned: bool,
+) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=asset,
         name="fresh",

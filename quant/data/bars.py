@@ -164,7 +164,10 @@ def audit(bars: pl.LazyFrame | pl.DataFrame) -> dict[str, int]:
     stale = (
         lf.sort("symbol", "ts")
         .select(
-            (pl.col("ts").is_null() | (pl.col("ts").diff().over("symbol") <= pl.duration(nanoseconds=0)))
+            (
+                pl.col("ts").is_null()
+                | (pl.col("ts").diff().over("symbol") <= pl.duration(nanoseconds=0))
+            )
             .fill_null(False)
             .sum()
         )
