@@ -5,7 +5,6 @@ import dagster as dg
 from assets.bars.checks import lineage_freshness_check, rule_checks, source_freshness_check
 from assets.bars.daily import DAILY_FILES, bars_1d
 from assets.bars.intraday import INTRADAY, bars_1h, bars_5m
-from assets.partitions import symbol_partitions
 from assets.store import store_resource
 
 checks = [
@@ -19,7 +18,7 @@ checks = [
     lineage_freshness_check(bars_1h, "bars_1h", "bars_5m"),
 ]
 
-bars_job = dg.define_asset_job("bars_job", selection=[bars_1d], partitions_def=symbol_partitions)
+bars_job = dg.define_asset_job("bars_job", selection=[bars_1d])
 bars_intraday_job = dg.define_asset_job("bars_intraday_job", selection=[bars_5m, bars_1h])
 
 defs = dg.Definitions(
