@@ -6,7 +6,7 @@ from collections.abc import Callable
 import dagster as dg
 
 from assets.store import StoreResource
-from quant.data import bars, ingest
+from quant.data import bars, resume
 
 RULES = (*bars.VALUE_RULES, *bars.ORDER_RULES)
 
@@ -63,7 +63,7 @@ def _source_freshness(
     )
     def fresh(context: dg.AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
         path, symbol = source_of(context.partition_key if partitioned else None)
-        status = ingest.source_status(store.get(), path, dataset, symbol)
+        status = resume.source_status(store.get(), path, dataset, symbol)
         info = store.get().version_info(dataset)
         return dg.AssetCheckResult(
             passed=status["complete"],

@@ -18,25 +18,27 @@ fail the ordering rules and are quarantined rather than duplicated.
 from __future__ import annotations
 
 import glob
+import hashlib
 import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import psutil
 
-from quant.data.bars import check_order, conform, empty_carry, rule_exprs, value_reason
+from quant.data.bars import TS_DTYPE, empty_carry
+from quant.data.quarantine import classify, drop_stored, quarantine_rows, rule_counts
+from quant.data.resume import QUARANTINE, is_complete, recorded, source_key
 from quant.data.sources import Chunk, FileSource, open_source, sha256_of
 from quant.errors import QuantError
 from quant.log import get_logger
 
 log = get_logger(__name__)
 
-QUARANTINE = "quarantine"
 #: Measured peak working set per row of a chunk in flight (raw lines, parsed columns,
 #: validation temporaries, the Arrow copy and Parquet encoder of the write), with slack.
 BYTES_PER_ROW = 1000
@@ -46,7 +48,6 @@ MIN_CHUNK_ROWS = 1_000
 MAX_CHUNK_ROWS = 2_000_000
 DEFAULT_CHUNK_ROWS = 250_000
 _TIMEFRAME = re.compile(r"^bars_(\d+[smhdw])$")
-_RESET_OPS = ("overwrite", "rollback")
 
 
 class IngestError(QuantError):
@@ -153,52 +154,6 @@ def ingest(
     return [ingest_source(store, s, dataset, chunk_rows, symbol, progress) for s in sources]
 
 
-def _key(dataset: str, sha: str, symbol: str | None) -> dict[str, str]:
-    return {"ingest.dataset": dataset, "ingest.sha256": sha, "ingest.symbol": symbol or ""}
-
-
-def _recorded(store: Any, name: str, key: dict[str, str]) -> tuple[dict[str, str], int | None]:
-    """(``extra`` of the newest commit of ``name`` for this source, or {}; the *baseline*:
-    the latest version written before this source's first commit, None if no such version).
-
-    History before an overwrite or rollback is not trusted (the data may be gone).
-    """
-    if not store.exists(name):
-        return {}, None
-    history = store.versions(name)
-    newest: dict[str, str] = {}
-    baseline: int | None = history[-1].version
-    for info in reversed(history):
-        if info.operation in _RESET_OPS:
-            break
-        if all(info.extra.get(k) == v for k, v in key.items()):
-            newest = newest or info.extra
-            baseline = info.version - 1 if info.version > 0 else None
-    return newest, baseline
-
-
-def _is_complete(bars_rec: dict[str, str], q_rec: dict[str, str]) -> bool:
-    """The final chunk is committed: to the bars, or to quarantine when it had no good rows."""
-    return bars_rec.get("ingest.complete") == "true" or (
-        q_rec.get("ingest.complete") == "true" and q_rec.get("ingest.good_rows") == "0"
-    )
-
-
-def source_status(
-    store: Any, path: str | Path, dataset: str, symbol: str | None = None
-) -> dict[str, Any]:
-    """Whether the file as it is now is fully ingested into ``dataset`` (its sha256, progress)."""
-    sha = sha256_of(Path(path))
-    key = _key(dataset, sha, symbol)
-    bars_rec, _ = _recorded(store, dataset, key)
-    q_rec, _ = _recorded(store, QUARANTINE, key)
-    return {
-        "sha256": sha,
-        "complete": _is_complete(bars_rec, q_rec),
-        "last_line": int(bars_rec.get("ingest.last_line", 0)),
-    }
-
-
 def _carry(store: Any, dataset: str) -> pl.DataFrame:
     if not store.exists(dataset):
         return empty_carry()
@@ -210,79 +165,52 @@ def _carry(store: Any, dataset: str) -> pl.DataFrame:
     return pl.concat([empty_carry(), latest.collect()], how="vertical_relaxed")
 
 
-def classify(chunk: Chunk, carry: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Split a chunk into (good bars, bad rows with ``reason``, updated carry)."""
-    frame = chunk.frame
-    broken = pl.any_horizontal(list(rule_exprs().values())).fill_null(True)
-    suspect = frame.select((pl.col("parse_reason").is_null() & broken).any()).item()
-    reason = pl.col("parse_reason")
-    if suspect:
-        reason = pl.coalesce(reason, value_reason())
-    df = frame.with_columns(reason.alias("reason"))
-    valid = df.filter(pl.col("reason").is_null())
-    order, carry = check_order(valid, carry)
-    valid = valid.with_columns(order.alias("reason"))
-    bad = pl.concat([df.filter(pl.col("reason").is_not_null()), valid.filter(order.is_not_null())])
-    good = conform(valid.filter(pl.col("reason").is_null()))
-    return good, bad.sort("line"), carry
+@dataclass
+class _Target:
+    """Where one source's chunks go and what is already committed for it."""
+
+    store: Any
+    dataset: str
+    source: str
+    sha: str
+    extra: dict[str, str]
+    done_q: int  # quarantine rows at or before this line are already committed
+    baseline: int | None
 
 
-_VALUES = ("open", "high", "low", "close", "volume")
-
-
-def _drop_stored(
-    store: Any, dataset: str, baseline: int | None, bad: pl.DataFrame
-) -> tuple[pl.DataFrame, int]:
-    """Drop rows rejected for ordering that repeat a bar stored *before* this source.
-
-    A row whose ``(symbol, ts)`` was in the dataset at version ``baseline`` (before this
-    source's first commit) is a ``duplicate_key``: when all its values equal the stored bar
-    it is a harmless re-delivery (counted, not quarantined), otherwise it stays in
-    quarantine, labelled as conflicting. Repeats within the source are always quarantined.
-    """
-    order = pl.col("reason").is_in(["duplicate_key", "ts_not_increasing"])
-    stale = bad.filter(order)
-    if stale.is_empty() or baseline is None:
-        return bad, 0
-    lo, hi = stale["ts"].min(), stale["ts"].max()
-    stored = (
-        store.scan(dataset, version=baseline, columns=["symbol", "ts", *_VALUES])
-        .filter(pl.col("symbol").is_in(stale["symbol"].unique().to_list()))
-        .filter(pl.col("ts").is_between(lo, hi))
-        .join(stale.lazy().select("symbol", "ts").unique(), on=["symbol", "ts"], how="semi")
-        .collect()
-        .rename({c: f"_stored_{c}" for c in _VALUES})
-    )
-    if stored.is_empty():
-        return bad, 0
-    joined = stale.join(stored, on=["symbol", "ts"], how="left", maintain_order="left")
-    has = pl.col("_stored_close").is_not_null()
-    same = pl.all_horizontal([pl.col(c) == pl.col(f"_stored_{c}") for c in _VALUES])
-    joined = joined.with_columns(
-        pl.when(has & ~same)
-        .then(pl.lit("duplicate_key (differs from the stored bar)"))
-        .when(has)
-        .then(pl.lit("unchanged"))
-        .otherwise("reason")
-        .alias("reason")
-    )
-    unchanged = joined.filter(pl.col("reason") == "unchanged").height
-    kept = joined.filter(pl.col("reason") != "unchanged").select(bad.columns)
-    return pl.concat([bad.filter(~order), kept]).sort("line"), unchanged
-
-
-def _quarantine_rows(bad: pl.DataFrame, dataset: str, source: str, sha: str) -> pl.DataFrame:
-    return bad.select(
-        pl.lit(dataset).alias("dataset"),
-        pl.lit(source).alias("source"),
-        pl.lit(sha).alias("source_sha256"),
-        pl.col("line").cast(pl.Int64),
-        pl.col("reason"),
-        pl.col("raw"),
-        pl.col("symbol"),
-        pl.col("ts"),
-        pl.lit(datetime.now(UTC)).cast(pl.Datetime("ns", "UTC")).alias("ingested_at"),
-    )
+def _commit_chunk(
+    t: _Target, chunk: Chunk, carry: pl.DataFrame, report: IngestReport, label: str
+) -> tuple[pl.DataFrame, int, int]:
+    """Validate one chunk, commit quarantine then bars; (new carry, good rows, bad rows)."""
+    good, bad, carry = classify(chunk, carry)
+    bad, unchanged = drop_stored(t.store, t.dataset, t.baseline, bad)
+    report.rows_unchanged += unchanged
+    report.chunks += 1
+    report.rows_read += chunk.frame.height
+    report.blank_lines += chunk.blank_lines
+    extra = {
+        **t.extra,
+        "ingest.last_line": str(chunk.last_line),
+        "ingest.complete": "true" if chunk.is_last else "false",
+    }
+    bad = bad.filter(pl.col("line") > t.done_q)
+    if bad.height:
+        t.store.append(
+            QUARANTINE,
+            quarantine_rows(bad, t.dataset, t.source, t.sha),
+            message=f"quarantine {label}",
+            extra={**extra, "ingest.good_rows": str(good.height)},
+        )
+        report.rows_quarantined += bad.height
+        for r, n in rule_counts(bad).iter_rows():
+            report.reasons[r] = report.reasons.get(r, 0) + n
+    if good.height:
+        t.store.append(t.dataset, good, message=f"ingest {label}", extra=extra)
+        report.rows_written += good.height
+        lo, hi = good["ts"].min(), good["ts"].max()
+        report.first_ts = lo if report.first_ts is None else min(report.first_ts, lo)
+        report.last_ts = hi if report.last_ts is None else max(report.last_ts, hi)
+    return carry, good.height, bad.height
 
 
 def ingest_source(
@@ -297,13 +225,13 @@ def ingest_source(
     t0 = time.perf_counter()
     path = str(source.path.resolve())
     sha = sha256_of(source.path)
-    key = _key(dataset, sha, symbol)
+    key = source_key(dataset, sha, symbol)
     report = IngestReport(dataset, path, sha, source.format, chunk_rows)
-    bars_rec, baseline = _recorded(store, dataset, key)
-    q_rec, _ = _recorded(store, QUARANTINE, key)
+    bars_rec, baseline = recorded(store, dataset, key)
+    q_rec, _ = recorded(store, QUARANTINE, key)
     done_bars = int(bars_rec.get("ingest.last_line", 0))
     done_q = max(int(q_rec.get("ingest.last_line", 0)), done_bars)
-    if _is_complete(bars_rec, q_rec):
+    if is_complete(bars_rec, q_rec):
         report.already_complete = True
         report.resumed_after_line = max(done_bars, done_q)
         _finish(store, dataset, report, t0)
@@ -311,50 +239,15 @@ def ingest_source(
         return report
     report.resumed_after_line = done_bars
     carry = _carry(store, dataset)
-    base = {**key, "ingest.source": path, "ingest.format": source.format}
+    extra = {**key, "ingest.source": path, "ingest.format": source.format}
+    target = _Target(store, dataset, path, sha, extra, done_q, baseline)
     for chunk in source.chunks(chunk_rows, after_line=done_bars):
-        good, bad, carry = classify(chunk, carry)
-        bad, unchanged = _drop_stored(store, dataset, baseline, bad)
-        report.rows_unchanged += unchanged
-        report.chunks += 1
-        report.rows_read += chunk.frame.height
-        report.blank_lines += chunk.blank_lines
-        extra = {
-            **base,
-            "ingest.last_line": str(chunk.last_line),
-            "ingest.complete": "true" if chunk.is_last else "false",
-        }
-        lines = f"{source.path.name} lines {chunk.frame['line'].min()}-{chunk.last_line}"
-        bad = bad.filter(pl.col("line") > done_q)
-        if bad.height:
-            q = _quarantine_rows(bad, dataset, path, sha)
-            store.append(
-                QUARANTINE,
-                q,
-                message=f"quarantine {lines}",
-                extra={**extra, "ingest.good_rows": str(good.height)},
-            )
-            report.rows_quarantined += bad.height
-            for r, n in _rule_counts(bad).iter_rows():
-                report.reasons[r] = report.reasons.get(r, 0) + n
-        if good.height:
-            store.append(dataset, good, message=f"ingest {lines}", extra=extra)
-            report.rows_written += good.height
-            lo, hi = good["ts"].min(), good["ts"].max()
-            report.first_ts = lo if report.first_ts is None else min(report.first_ts, lo)
-            report.last_ts = hi if report.last_ts is None else max(report.last_ts, hi)
+        label = f"{source.path.name} lines {chunk.frame['line'].min()}-{chunk.last_line}"
+        carry, n_good, n_bad = _commit_chunk(target, chunk, carry, report, label)
         if progress is not None:
-            progress(
-                Progress(
-                    path,
-                    report.chunks,
-                    chunk.last_line,
-                    chunk.frame.height,
-                    good.height,
-                    bad.height,
-                )
-            )
-        del good, bad, chunk
+            rows = chunk.frame.height
+            progress(Progress(path, report.chunks, chunk.last_line, rows, n_good, n_bad))
+        del chunk
     _finish(store, dataset, report, t0)
     log.info(
         "ingest finished",
@@ -367,10 +260,74 @@ def ingest_source(
     return report
 
 
-def _rule_counts(bad: pl.DataFrame) -> pl.DataFrame:
-    """Rows per broken rule (a row breaking two rules counts for both; details dropped)."""
-    rules = pl.col("reason").str.split("; ").list.eval(pl.element().str.replace(r" \(.*$", ""))
-    return bad.select(rules.alias("rule")).explode("rule").group_by("rule").len()
+def ingest_vendor(
+    store: Any,
+    vendor: Any,
+    dataset: str,
+    symbol: str,
+    start: datetime,
+    end: datetime,
+    timeframe: str,
+) -> IngestReport:
+    """Fetch ``[start, end)`` bars of ``symbol`` from a (resilient) vendor and ingest them with
+    the same validation and quarantine as files; ``line`` is the row number of the reply.
+
+    The source identity is the vendor, symbol and range; a repeated fetch of the same range
+    is recorded as complete and skipped.
+    """
+    t0 = time.perf_counter()
+    ident = (
+        f"vendor:{vendor.adapter.name}:{symbol}:{timeframe}:{start.isoformat()}:{end.isoformat()}"
+    )
+    sha = hashlib.sha256(ident.encode()).hexdigest()
+    key = source_key(dataset, sha, symbol)
+    report = IngestReport(dataset, ident, sha, "vendor", 0)
+    bars_rec, baseline = recorded(store, dataset, key)
+    q_rec, _ = recorded(store, QUARANTINE, key)
+    if is_complete(bars_rec, q_rec):
+        report.already_complete = True
+        _finish(store, dataset, report, t0)
+        return report
+    frame = vendor.fetch_bars(symbol, start, end, timeframe)
+    report.chunk_rows = frame.height
+    chunk = Chunk(vendor_frame(frame, symbol, timeframe), frame.height, 0, is_last=True)
+    extra = {**key, "ingest.source": ident, "ingest.format": "vendor"}
+    target = _Target(store, dataset, ident, sha, extra, 0, baseline)
+    _commit_chunk(target, chunk, _carry(store, dataset), report, ident)
+    _finish(store, dataset, report, t0)
+    return report
+
+
+def vendor_frame(frame: pl.DataFrame, symbol: str, timeframe: str) -> pl.DataFrame:
+    """A vendor reply as a source chunk frame (bar columns, ``line``, ``raw``, reasons)."""
+    cols = [
+        c
+        for c in ("ts", "open", "high", "low", "close", "volume", "adj_close")
+        if c in frame.columns
+    ]
+    missing = {"ts", "open", "high", "low", "close", "volume"} - set(cols)
+    if missing:
+        raise IngestError(f"vendor reply lacks column(s) {', '.join(sorted(missing))}")
+    out = frame.select(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line"),
+        pl.struct(cols).struct.json_encode().alias("raw"),
+        pl.lit(symbol).alias("symbol"),
+        pl.col("ts").cast(TS_DTYPE, strict=False).alias("ts"),
+        *[
+            pl.col(c).cast(pl.Float64, strict=False)
+            for c in ("open", "high", "low", "close", "volume")
+        ],
+        (pl.col("adj_close") if "adj_close" in cols else pl.lit(None))
+        .cast(pl.Float64, strict=False)
+        .alias("adj_close"),
+        pl.lit(timeframe).alias("timeframe"),
+    )
+    nulls = [
+        pl.when(pl.col(c).is_null()).then(pl.lit(f"unparseable_{c}"))
+        for c in ("ts", "open", "high", "low", "close", "volume")
+    ]
+    joined = pl.concat_str(nulls, separator="; ", ignore_nulls=True)
+    return out.with_columns(pl.when(joined != "").then(joined).alias("parse_reason"))
 
 
 def _finish(store: Any, dataset: str, report: IngestReport, t0: float) -> None:

@@ -124,7 +124,7 @@ class ResilientVendor:
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(p.max_attempts),
             wait=tenacity.wait_exponential_jitter(
-                initial=p.backoff_initial_s, max=p.backoff_max_s, jitter=p.jitter_s
+                multiplier=p.backoff_initial_s, max=p.backoff_max_s, jitter=p.jitter_s
             ),
             retry=tenacity.retry_if_exception_type(TransientVendorError),
             sleep=self._sleep,
