@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import queue
 import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,9 +41,9 @@ from quant.log import get_logger
 
 log = get_logger(__name__)
 
-#: Measured peak working set per row of a chunk in flight (raw lines, parsed columns,
-#: validation temporaries, the Arrow copy and Parquet encoder of the write), with slack.
-BYTES_PER_ROW = 1000
+#: Measured peak working set per row of chunk size: the chunk being written (parsed columns,
+#: validation temporaries, Arrow copy, Parquet encoder) plus the next one being parsed.
+BYTES_PER_ROW = 1200
 #: Memory the first Delta write adds to a fresh process (writer runtime, allocator arenas).
 WRITER_OVERHEAD = 192 * 2**20
 MIN_CHUNK_ROWS = 1_000
@@ -213,6 +215,51 @@ def _commit_chunk(
     return carry, good.height, bad.height
 
 
+_DONE = object()
+
+
+def prefetch(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+    """Parse the next chunk in a background thread while the caller writes the current one.
+
+    At most two chunks are in flight (the one being written and the one being parsed); an
+    error in the reader is re-raised in the caller; leaving early stops the reader.
+    """
+    box: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    return
+                box.put(chunk)
+                box.join()  # wait until the caller took it before parsing the next
+            box.put(_DONE)
+        except BaseException as err:  # re-raised in the caller
+            box.put(err)
+
+    reader = threading.Thread(target=produce, name="ingest-prefetch", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = box.get()
+            box.task_done()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            del item
+    finally:
+        stop.set()
+        while reader.is_alive():  # unblock a reader waiting on a full or unjoined queue
+            try:
+                box.get(timeout=0.05)
+                box.task_done()
+            except queue.Empty:
+                pass
+
+
 def ingest_source(
     store: Any,
     source: FileSource,
@@ -241,7 +288,7 @@ def ingest_source(
     carry = _carry(store, dataset)
     extra = {**key, "ingest.source": path, "ingest.format": source.format}
     target = _Target(store, dataset, path, sha, extra, done_q, baseline)
-    for chunk in source.chunks(chunk_rows, after_line=done_bars):
+    for chunk in prefetch(source.chunks(chunk_rows, after_line=done_bars)):
         label = f"{source.path.name} lines {chunk.frame['line'].min()}-{chunk.last_line}"
         carry, n_good, n_bad = _commit_chunk(target, chunk, carry, report, label)
         if progress is not None:
