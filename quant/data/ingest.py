@@ -12,7 +12,8 @@ because quarantine is committed before bars for every chunk, a kill between the 
 loses nothing and duplicates nothing. A source whose final chunk is recorded is skipped (a
 re-run is a no-op). If the dataset was overwritten or rolled back after the last recorded
 chunk, progress is not trusted and the file is read again; rows already in the dataset then
-fail the ordering rules and are quarantined rather than duplicated.
+fail the ordering rules: identical re-deliveries of bars stored before this source are
+counted as unchanged, anything else is quarantined, and nothing is duplicated.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from quant.data.bars import TS_DTYPE, empty_carry
 from quant.data.quarantine import classify, drop_stored, quarantine_rows, rule_counts
 from quant.data.resume import QUARANTINE, is_complete, recorded, source_key
 from quant.data.sources import Chunk, FileSource, open_source, sha256_of
+from quant.data.store.names import check_dataset
 from quant.errors import QuantError
 from quant.log import get_logger
 
@@ -150,6 +152,7 @@ def ingest(
     so a file that cannot be read at all stops the ingest before anything is written."""
     if chunk_rows is not None and chunk_rows < 1:
         raise IngestError("--chunk-rows must be a positive number of rows")
+    check_dataset(dataset)
     tf = resolve_timeframe(dataset, timeframe)
     sources = [open_source(p, symbol=symbol, timeframe=tf, format=format) for p in expand(pattern)]
     if chunk_rows is None:

@@ -7,6 +7,7 @@ from quant.data import ingest as ing
 from quant.data import samples
 from quant.data.sources import SourceError
 from quant.data.store import DatasetStore
+from quant.errors import QuantError
 from tests.data.faulty import expected, write_faulty
 
 FIRST_LAST = {  # (first ts, first open, last ts, last close) from the shipped files
@@ -122,6 +123,12 @@ def test_unreadable_file_in_a_glob_stops_before_anything_is_written(store, tmp_p
     with pytest.raises(SourceError, match=r"b\.csv"):
         ing.ingest(store, str(tmp_path / "*.csv"), "bars_1d", symbol="X")
     assert not store.exists("bars_1d") and not store.exists("quarantine")
+
+
+def test_invalid_dataset_name_is_refused_before_reading(store):
+    with pytest.raises(QuantError, match="invalid dataset name"):
+        ing.ingest(store, samples.SAMPLES[0].path, "Bars;drop", symbol="X")
+    assert store.list() == []
 
 
 def test_no_matching_files_and_tiny_budget_are_clear_errors(store, tmp_path):

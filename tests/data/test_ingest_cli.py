@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from quant.data import samples
 from quant.data.store import DatasetStore
 
@@ -17,6 +19,7 @@ def run(*args):
     )
 
 
+@pytest.mark.slow
 def test_ingest_glob_reports_json_and_a_rerun_is_a_noop(tmp_path):
     lake = tmp_path / "lake"
     pattern = str(samples.SAMPLES_DIR / "*-1*-2014.txt")  # nvda, orcl, yhoo (Yahoo layout)
