@@ -2,9 +2,10 @@
 
 import dagster as dg
 
-from assets import datasets, samples
+from assets import bars, datasets, samples
 
 defs = dg.Definitions.merge(
     samples.defs,
+    bars.defs,
     datasets.defs,
 )

@@ -19,6 +19,8 @@ from assets.definitions import defs
 # (job name, human description). Later capabilities append their step here.
 STEPS: list[tuple[str, str]] = [
     ("samples_job", "catalogue the shipped sample files"),
+    ("bars_job", "ingest the shipped daily bars into bars_1d (one run per symbol)"),
+    ("bars_intraday_job", "ingest IDX2006 5-minute bars, resample them to 1h"),
     # keep last: pins every dataset the steps above wrote, as one snapshot
     ("snapshot", "snapshot every dataset's latest version"),
 ]
