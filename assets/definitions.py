@@ -2,9 +2,10 @@
 
 import dagster as dg
 
-from assets import datasets, samples
+from assets import datasets, features, samples
 
 defs = dg.Definitions.merge(
     samples.defs,
     datasets.defs,
+    features.defs,
 )

@@ -19,6 +19,8 @@ from assets.definitions import defs
 # (job name, human description). Later capabilities append their step here.
 STEPS: list[tuple[str, str]] = [
     ("samples_job", "catalogue the shipped sample files"),
+    # after the bars step (bars_1d): features need the daily bars
+    ("features_job", "daily features per symbol from bars_1d"),
     # keep last: pins every dataset the steps above wrote, as one snapshot
     ("snapshot", "snapshot every dataset's latest version"),
 ]
