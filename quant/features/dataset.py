@@ -16,7 +16,7 @@ from quant.features.compute import compute_features, required_columns
 from quant.features.specs import DAILY_SPECS, FeatureSpec, validate_specs
 
 
-class NoBarsForSymbol(QuantError):
+class NoBarsError(QuantError):
     """The bars dataset has no rows for the requested symbol."""
 
 
@@ -38,14 +38,14 @@ def build_features(
     """Compute ``symbol``'s features from ``source`` (latest or a pinned version) into ``target``.
 
     Raises ``DatasetNotFound`` if the bars dataset does not exist and
-    :class:`NoBarsForSymbol` if it has no rows for the symbol.
+    :class:`NoBarsError` if it has no rows for the symbol.
     """
     checked = validate_specs(specs)
     version = store.version_info(source, source_version).version
     columns = ["symbol", "ts", *required_columns(checked)]
     bars = store.read(source, version=version, columns=columns, filters=[("symbol", "=", symbol)])
     if bars.is_empty():
-        raise NoBarsForSymbol(f"dataset '{source}' v{version} has no bars for symbol '{symbol}'")
+        raise NoBarsError(f"dataset '{source}' v{version} has no bars for symbol '{symbol}'")
     features = compute_features(bars, checked)
     return store.upsert(
         target,

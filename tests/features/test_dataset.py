@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from quant.data.store import DatasetNotFound, DatasetStore
-from quant.features import DAILY_SPECS, NoBarsForSymbol, build_features, compute_features
+from quant.features import DAILY_SPECS, NoBarsError, build_features, compute_features
 from tests.features.bars import two_symbol_bars
 
 
@@ -55,7 +55,7 @@ def test_pinned_bars_version_is_used_and_recorded(store: DatasetStore) -> None:
 
 
 def test_unknown_symbol_raises_no_bars(store: DatasetStore) -> None:
-    with pytest.raises(NoBarsForSymbol, match="no bars for symbol 'ORCL'"):
+    with pytest.raises(NoBarsError, match="no bars for symbol 'ORCL'"):
         build_features(store, "ORCL")
 
 
