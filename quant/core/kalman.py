@@ -48,7 +48,7 @@ def local_level_init(q: float, r: float) -> tuple:
     return (np.nan, np.nan, q, r, 0.0)
 
 
-@njit
+@njit(inline="always")
 def local_level_step(state: tuple, y: float) -> tuple:
     """Feed one observation; returns (state, filtered level, innovation, innovation var)."""
     level, p, q, r, started = state
@@ -99,7 +99,7 @@ def local_trend_init(q_level: float, q_slope: float, r: float, slope_var0: float
     return (np.nan, 0.0, np.nan, 0.0, slope_var0, q_level, q_slope, r, slope_var0, 0.0)
 
 
-@njit
+@njit(inline="always")
 def local_trend_step(state: tuple, y: float) -> tuple:
     """Feed one observation; returns (state, level, slope, innovation, innovation var)."""
     a0, a1, p00, p01, p11, ql, qs, r, s0, started = state

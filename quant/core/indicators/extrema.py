@@ -1,9 +1,14 @@
 """Rolling maximum / minimum (TA-Lib ``MAX`` / ``MIN``) with amortised O(1) per bar.
 
-The state is a monotonic deque of (value, bar index) held in fixed ring buffers of
-length n: a new bar pops every element it dominates from the back, the front expires
-when it leaves the window, and the front is the answer. Each bar is pushed and popped
-at most once. NaN policy as in :mod:`quant.core.indicators` (windows count valid bars).
+Streaming van Herk / Gil-Werman: bars are grouped in blocks of n. The state holds the
+current block's values and running maximum (prefix) and the suffix maxima of the
+previous block, in two fixed buffers of length n. The window ending at position k of
+the current block is the previous block's suffix from k+1 plus the current prefix, so
+each bar costs two comparisons; when a block completes, its suffix maxima are computed
+once (n comparisons per n bars). No data-dependent branches, unlike a monotonic deque
+(whose pops mispredict on noisy prices: it measured about 20x slower than TA-Lib here).
+The minimum is the maximum of -x (negation is exact). NaN policy as in
+:mod:`quant.core.indicators` (windows count valid bars).
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ from quant.core.jit import njit
 
 @njit
 def rolling_extreme_init(n: int, sign: float) -> tuple:
-    """Deque state: (values, bar indices, head, size, valid bars seen, sign: +1 max, -1 min)."""
-    return (np.zeros(n), np.zeros(n, dtype=np.int64), 0, 0, 0, sign)
+    """State: (current block, previous block's suffix maxima, prefix max, position in
+    block, valid bars seen (capped at n), sign: +1 max, -1 min)."""
+    return (np.zeros(n), np.zeros(n), -np.inf, 0, 0, sign)
 
 
 @njit
@@ -37,34 +43,37 @@ def rolling_min_init(n: int) -> tuple:
 
 
 @njit
+def suffix_max(block: np.ndarray) -> None:
+    """In place: block[k] = max(block[k:]) (the block-completion step)."""
+    for k in range(block.size - 2, -1, -1):
+        if block[k + 1] > block[k]:
+            block[k] = block[k + 1]
+
+
+@njit(inline="always")
 def rolling_extreme_step(state: tuple, x: float) -> tuple:
     """Feed one bar; returns (state, max (sign +1) or min (sign -1) of the last n valid bars)."""
-    vals, idx, head, size, t, sign = state
+    cur, suf, prefix, k, seen, sign = state
     if not math.isfinite(x):
         return state, np.nan
-    n = vals.size
-    while size > 0 and idx[head] <= t - n:
-        head += 1
-        if head == n:
-            head = 0
-        size -= 1
-    while size > 0:
-        back = head + size - 1
-        if back >= n:
-            back -= n
-        if sign * vals[back] <= sign * x:
-            size -= 1
-        else:
-            break
-    slot = head + size
-    if slot >= n:
-        slot -= n
-    vals[slot] = x
-    idx[slot] = t
-    size += 1
-    t += 1
-    value = vals[head] if t >= n else np.nan
-    return (vals, idx, head, size, t, sign), value
+    n = cur.size
+    y = sign * x
+    prefix = y if k == 0 or y > prefix else prefix
+    cur[k] = y
+    best = prefix
+    if k + 1 < n:
+        s = suf[k + 1]
+        if s > best:
+            best = s
+    if seen < n:
+        seen += 1
+    value = sign * best if seen >= n else np.nan
+    k += 1
+    if k == n:
+        suffix_max(cur)
+        cur, suf = suf, cur
+        k = 0
+    return (cur, suf, prefix, k, seen, sign), value
 
 
 rolling_max_step = rolling_extreme_step

@@ -25,7 +25,7 @@ def rsi_init(n: int) -> tuple:
     return (n, 0, np.nan, 0.0, 0.0)
 
 
-@njit
+@njit(inline="always")
 def rsi_step(state: tuple, x: float) -> tuple:
     """Feed one close; returns (state, RSI in [0, 100] or NaN during the n-bar warm-up)."""
     n, count, prev, gain, loss = state
@@ -102,7 +102,7 @@ def macd_init(fast: int = 12, slow: int = 26, signal: int = 9) -> tuple:
     return (ema_init(fast), ema_init(slow), ema_init(signal), 0, fast, slow)
 
 
-@njit
+@njit(inline="always")
 def macd_step(state: tuple, x: float) -> tuple:
     """Feed one close; returns (state, macd, signal, hist), NaN until the signal is seeded."""
     fast_st, slow_st, sig_st, count, fast, slow = state

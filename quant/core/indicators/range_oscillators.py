@@ -31,7 +31,7 @@ def stoch_init(fastk: int = 14, slowk: int = 3, slowd: int = 3) -> tuple:
     return (rolling_max_init(fastk), rolling_min_init(fastk), sma_init(slowk), sma_init(slowd))
 
 
-@njit
+@njit(inline="always")
 def stoch_step(state: tuple, high: float, low: float, close: float) -> tuple:
     """Feed one bar; returns (state, slow %K, slow %D), NaN until %D is defined."""
     if not (math.isfinite(high) and math.isfinite(low) and math.isfinite(close)):
@@ -107,7 +107,7 @@ def willr_init(n: int = 14) -> tuple:
     return (rolling_max_init(n), rolling_min_init(n))
 
 
-@njit
+@njit(inline="always")
 def willr_step(state: tuple, high: float, low: float, close: float) -> tuple:
     """Feed one bar; returns (state, %R in [-100, 0] or NaN during warm-up)."""
     if not (math.isfinite(high) and math.isfinite(low) and math.isfinite(close)):

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from quant.core.indicators.inputs import period, same_shape
+from quant.core.indicators.moving import RESYNC_SLACK
 from quant.core.jit import njit
 
 
@@ -21,19 +22,37 @@ def vwap_init(n: int) -> tuple:
     """State of an n-bar VWAP.
 
     (ring buffer of (close*volume, volume, close) rows, valid bars seen, position,
-    sum of close*volume, sum of volume, sum of close, bars with volume > 0 in the window).
+    sum of close*volume, sum of volume, sum of close, bars with volume > 0 in the window,
+    bars since the last exact re-sync of the sums).
     """
-    return (np.zeros((n, 3)), 0, 0, 0.0, 0.0, 0.0, 0)
+    return (np.zeros((n, 3)), 0, 0, 0.0, 0.0, 0.0, 0, 0)
 
 
 @njit
+def vwap_resync(buf: np.ndarray) -> tuple:
+    """Exact (sum close*volume, sum volume, sum close, bars with volume > 0) of the buffer."""
+    spv = 0.0
+    sv = 0.0
+    sc = 0.0
+    nonzero = 0
+    for k in range(buf.shape[0]):
+        spv += buf[k, 0]
+        sv += buf[k, 1]
+        sc += buf[k, 2]
+        if buf[k, 1] > 0.0:
+            nonzero += 1
+    return spv, sv, sc, nonzero
+
+
+@njit(inline="always")
 def vwap_step(state: tuple, close: float, volume: float) -> tuple:
     """Feed one bar; returns (state, VWAP of the last n valid bars or NaN during warm-up)."""
-    buf, count, pos, spv, sv, sc, nonzero = state
+    buf, count, pos, spv, sv, sc, nonzero, since = state
     if not (math.isfinite(close) and math.isfinite(volume) and volume >= 0.0):
         return state, np.nan
     n = buf.shape[0]
-    if count >= n:
+    full = count >= n
+    if full:
         spv -= buf[pos, 0]
         sv -= buf[pos, 1]
         sc -= buf[pos, 2]
@@ -53,10 +72,15 @@ def vwap_step(state: tuple, close: float, volume: float) -> tuple:
     pos += 1
     if pos == n:
         pos = 0
+    if full:
+        since += 1
+        if since >= n + RESYNC_SLACK:
+            since = 0
+            spv, sv, sc, nonzero = vwap_resync(buf)
     if nonzero == 0:
         spv = 0.0
         sv = 0.0
-    new = (buf, count, pos, spv, sv, sc, nonzero)
+    new = (buf, count, pos, spv, sv, sc, nonzero, since)
     if count < n:
         return new, np.nan
     if nonzero == 0:
@@ -90,7 +114,8 @@ def vwap(close: npt.ArrayLike, volume: npt.ArrayLike, n: int) -> np.ndarray:
 
     No TA-Lib equivalent; reference: the definition. When the window's volume is all
     zero (e.g. index data), the VWAP is the plain mean of the window's closes. Warm-up
-    n-1 NaN. Units: price. Running sums, O(1) per bar.
+    n-1 NaN. Units: price. Running sums, O(1) per bar, re-synced exactly every
+    n + RESYNC_SLACK bars.
     """
     c, v = same_shape(close=close, volume=volume)
     n = period("n", n)
