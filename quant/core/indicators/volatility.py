@@ -37,13 +37,7 @@ def atr_step(state: tuple, high: float, low: float, close: float) -> tuple:
         return state, np.nan
     if count == 0:
         return (n, 1, close, total, value), np.nan
-    tr = high - low
-    v2 = abs(prev_close - high)
-    if v2 > tr:
-        tr = v2
-    v3 = abs(prev_close - low)
-    if v3 > tr:
-        tr = v3
+    tr = max(max(high - low, abs(prev_close - high)), abs(prev_close - low))
     if count <= n:
         total += tr
         count += 1
@@ -51,9 +45,7 @@ def atr_step(state: tuple, high: float, low: float, close: float) -> tuple:
             return (n, count, close, total, value), np.nan
         value = total / n
     else:
-        value *= n - 1
-        value += tr
-        value /= n
+        value = (value * (n - 1) + tr) * (1.0 / n)
     return (n, count, close, total, value), value
 
 
@@ -82,6 +74,8 @@ def atr(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, n: int = 
     """Average true range (TA-Lib ``ATR``: SMA of the first n true ranges, then Wilder).
 
     True range = max(high-low, |prev close-high|, |prev close-low|), from the second bar.
+    Wilder step ``atr = (atr*(n-1) + tr) * (1/n)`` (a multiply by the reciprocal keeps a
+    division out of the bar-to-bar dependency chain; within 1e-15 of TA-Lib).
     Warm-up: n NaN. Units: price. A bar with any non-finite input is skipped.
     """
     h, lo, c = same_shape(high=high, low=low, close=close)
