@@ -4,20 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-try:  # the simulator's records module (branch `backtest`); fall back to the contract's dtypes
-    from quant.core.records import fill_dt, trade_dt
-except ImportError:  # pragma: no cover - only before the backtest branch is merged
-    fill_dt = np.dtype(
-        [("bar", np.int64), ("symbol", np.int32), ("order_id", np.int64), ("side", np.int8),
-         ("qty", np.float64), ("price", np.float64), ("fee", np.float64),
-         ("slippage", np.float64)]
-    )  # fmt: skip
-    trade_dt = np.dtype(
-        [("symbol", np.int32), ("entry_bar", np.int64), ("exit_bar", np.int64),
-         ("side", np.int8), ("qty", np.float64), ("entry_price", np.float64),
-         ("exit_price", np.float64), ("fees", np.float64), ("pnl", np.float64),
-         ("return_pct", np.float64)]
-    )  # fmt: skip
+from quant.core.records import fill_dt, trade_dt
 
 DAY_NS = 86_400 * 10**9
 T0 = 1_136_160_000 * 10**9  # 2006-01-02 00:00 UTC
