@@ -2,7 +2,8 @@
 
 An *evaluator factory* is a small, picklable description of the work (e.g. a strategy name,
 a lake path, a dataset name and version, a symbol); ``build()`` loads what it needs (bars
-from the store) and returns the evaluator, a function ``params -> metrics dict``. Each worker
+from the store) and returns the evaluator, ``(params, bar range) -> metrics dict`` (the range
+lets walk-forward search a training window without restarting the workers). Each worker
 process builds its evaluator once in its initializer, so bars are read from the store by the
 worker instead of being pickled to it. Workers are started with the ``spawn`` method (a
 process forked after ``deltalake`` was used can hang). Results are returned in the order of
@@ -18,14 +19,16 @@ from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
 from typing import Any, Protocol
 
-Evaluator = Callable[[dict[str, Any]], dict[str, Any]]
+#: ``(params, bar range [start, end) or None for all bars) -> metrics dict``.
+BarRange = tuple[int, int] | None
+Evaluator = Callable[[dict[str, Any], BarRange], dict[str, Any]]
 
 
 class EvaluatorFactory(Protocol):
     """Picklable recipe of an evaluator; ``build`` runs once per process."""
 
     def build(self) -> Evaluator:
-        """Load the inputs and return ``params -> metrics dict``."""
+        """Load the inputs and return ``(params, bar range) -> metrics dict``."""
         ...
 
 
@@ -37,10 +40,12 @@ def _init_worker(factory: EvaluatorFactory) -> None:
     _worker_evaluator = factory.build()
 
 
-def _evaluate_indexed(task: tuple[int, dict[str, Any]]) -> tuple[int, dict[str, Any]]:
-    index, params = task
+def _evaluate_indexed(
+    task: tuple[int, dict[str, Any], BarRange],
+) -> tuple[int, dict[str, Any]]:
+    index, params, bars = task
     assert _worker_evaluator is not None, "worker initialiser did not run"
-    return index, _worker_evaluator(params)
+    return index, _worker_evaluator(params, bars)
 
 
 class EvaluationPool:
@@ -77,13 +82,16 @@ class EvaluationPool:
             self._executor = None
         self._serial = None
 
-    def evaluate(self, batch: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Metrics dict of every parameter set, in the order given."""
+    def evaluate(
+        self, batch: Sequence[dict[str, Any]], bars: BarRange = None
+    ) -> list[dict[str, Any]]:
+        """Metrics dict of every parameter set on the bar range, in the order given."""
         if self._serial is not None:
-            return [self._serial(p) for p in batch]
+            return [self._serial(p, bars) for p in batch]
         if self._executor is None:
             raise RuntimeError("EvaluationPool used outside its `with` block")
         chunk = max(1, len(batch) // (self.workers * 4))
-        out = list(self._executor.map(_evaluate_indexed, enumerate(batch), chunksize=chunk))
+        tasks = [(i, p, bars) for i, p in enumerate(batch)]
+        out = list(self._executor.map(_evaluate_indexed, tasks, chunksize=chunk))
         out.sort(key=lambda pair: pair[0])
         return [metrics for _, metrics in out]

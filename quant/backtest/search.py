@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from quant.backtest.evaluate import EvaluationPool
+from quant.backtest.evaluate import BarRange, EvaluationPool
 from quant.backtest.metrics import Metrics
 from quant.backtest.space import ParamSpace
 from quant.errors import QuantError
@@ -101,19 +101,21 @@ class SearchResult:
 
 
 def _evaluate(
-    pool: EvaluationPool, batch: list[dict[str, Any]], objective: str
+    pool: EvaluationPool, batch: list[dict[str, Any]], objective: str, bars: BarRange
 ) -> list[tuple[dict, float]]:
-    metrics = pool.evaluate(batch) if batch else []
+    metrics = pool.evaluate(batch, bars) if batch else []
     return [(m, fitness(m, objective)) for m in metrics]
 
 
-def grid_search(space: ParamSpace, pool: EvaluationPool, objective: str = "sharpe") -> SearchResult:
-    """Evaluate every valid combination of the space (lexicographic order)."""
+def grid_search(
+    space: ParamSpace, pool: EvaluationPool, objective: str = "sharpe", bars: BarRange = None
+) -> SearchResult:
+    """Evaluate every valid combination of the space (lexicographic order) on the bar range."""
     check_objective(objective)
     valid = [p for p in space.grid() if space.validate(p) is not None]
     if not valid:
         raise SearchError(f"no combination of {space.names} is accepted by the Params model")
-    scored = _evaluate(pool, valid, objective)
+    scored = _evaluate(pool, valid, objective, bars)
     cands = [
         Candidate(i, 0, p, m, f) for i, (p, (m, f)) in enumerate(zip(valid, scored, strict=True))
     ]
@@ -145,6 +147,7 @@ def genetic_search(
     seed: int,
     objective: str = "sharpe",
     settings: GeneticSettings | None = None,
+    bars: BarRange = None,
 ) -> SearchResult:
     """Seeded evolutionary search; same seed and space -> identical candidates and fitness."""
     check_objective(objective)
@@ -170,7 +173,7 @@ def genetic_search(
             else:
                 batch.append((key, params))
         for (key, params), (m, f) in zip(
-            batch, _evaluate(pool, [p for _, p in batch], objective), strict=True
+            batch, _evaluate(pool, [p for _, p in batch], objective, bars), strict=True
         ):
             seen[key] = Candidate(len(cands), gen, params, m, f)
             cands.append(seen[key])
