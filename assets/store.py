@@ -1,0 +1,44 @@
+"""The store as a Dagster resource, and the metadata every store-writing asset returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+
+from quant.config import load_settings
+from quant.data.store import DatasetStore, VersionInfo
+
+
+class StoreResource(dg.ConfigurableResource):
+    """The lake's DatasetStore; ``lake`` empty means the settings' QUANT_LAKE."""
+
+    lake: str = ""
+
+    def get(self) -> DatasetStore:
+        """A DatasetStore over the configured lake (lock timeout from settings)."""
+        cfg = load_settings()
+        return DatasetStore(self.lake or cfg.lake, lock_timeout_s=cfg.lock_timeout_s)
+
+
+def store_result(info: VersionInfo, **metadata: Any) -> dg.MaterializeResult:
+    """MaterializeResult for a store write: dataset, version, rows, checksum, upstream versions;
+    the table version is the asset's data version. Extra keyword metadata is attached too."""
+    meta: dict[str, Any] = {
+        "dataset": info.name,
+        "version": info.version,
+        "operation": info.operation,
+        "rows": info.rows_total,
+        "rows_added": info.rows_added,
+        "rows_removed": info.rows_removed,
+        "checksum": info.checksum,
+        "schema_hash": info.schema_hash,
+        "code_version": info.code_version,
+        "upstream_versions": dg.MetadataValue.json(dict(info.lineage)),
+        **metadata,
+    }
+    for ds, v in info.lineage.items():
+        meta[f"upstream/{ds}"] = v
+    return dg.MaterializeResult(
+        metadata=meta, data_version=dg.DataVersion(f"{info.name}@v{info.version}")
+    )
