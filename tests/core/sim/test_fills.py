@@ -70,7 +70,7 @@ def test_fee_is_percent_plus_fixed_with_a_minimum():
 
 def test_constant_slippage_moves_the_price_against_the_order_by_bps():
     cost = (0.0, SLIP_CONSTANT, 10.0, NAN, NAN, 0.0, 0.0, 0.0)
-    qty, px, _, slip = fill_order(order(1), BAR, cost, False)
+    _, px, _, slip = fill_order(order(1), BAR, cost, False)
     assert px == pytest.approx(100.1) and slip == pytest.approx(10 * 0.1)
     _, px, _, slip = fill_order(order(-1), BAR, cost, False)
     assert px == pytest.approx(99.9) and slip == pytest.approx(1.0)
