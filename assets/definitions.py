@@ -2,9 +2,10 @@
 
 import dagster as dg
 
-from assets import datasets, samples
+from assets import backtests, datasets, samples
 
 defs = dg.Definitions.merge(
     samples.defs,
     datasets.defs,
+    backtests.defs,
 )
