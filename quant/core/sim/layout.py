@@ -101,7 +101,8 @@ A_N_TRADES = 7
 A_OVERFLOW = 8  # 1 when a record array ran out of room (the driver re-runs bigger)
 A_LAST_DAY = 9  # day number of the last bar seen (-1 before the first)
 A_EQUITY = 10  # equity at the last bar's close
-N_ACCT = 11
+A_BAR0 = 11  # absolute bar number of the next call's first bar (records use absolute bars)
+N_ACCT = 12
 
 # --- numba types --------------------------------------------------------------------------
 F8_1D = types.float64[::1]

@@ -11,8 +11,9 @@ t's close. So by default a decision at t's close can only trade from t+1 on.
 Decisions: a target of +1/-1 asks for a long/short position (its magnitude in (0, 1] scales
 the size), 0 asks to be flat, NaN means "no decision". Only a change of direction trades.
 
-``book`` and ``acct`` (layouts in ``quant.core.sim.layout``) are in/out, so a later call can
-continue from a saved state (the live driver resumes this way).
+``book``, ``acct``, the strategy ``state`` and the record arrays are in/out, and records carry
+absolute bar numbers (``acct[A_BAR0]`` + local index), so a later call on the next bars
+continues exactly where the last one stopped (the live driver resumes this way).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from quant.core.records import (
 from quant.core.sim.book import add_order, apply_fill, cancel_if_working, mark_filled
 from quant.core.sim.fills import fee_for, fill_order
 from quant.core.sim.layout import (
+    A_BAR0,
     A_CASH,
     A_CONSEC,
     A_DAY_START,
@@ -172,10 +174,11 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
     o_, h_, l_, c_, v_ = bars
     sigma, adv = stats[0], stats[2]
     at_close = int(cfg[C_FILL_TIMING]) != FILL_NEXT_OPEN
-    k = t if same else t - 1
+    k = t
+    tb = t + int(acct[A_BAR0])  # absolute bar number (records; resumable runs)
     r = _row(sigma, k)
-    sig = sigma[r, s] if k >= 0 else math.nan
-    ad = adv[r, s] if k >= 0 else math.nan
+    sig = sigma[r, s]
+    ad = adv[r, s]
     cost = (
         cfg[C_PARTICIPATION],
         costs[s, K_SLIP_MODEL],
@@ -196,9 +199,9 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
             book[s, slot] = -1.0
             continue
         if same:
-            if od["bar"] != t or od["type"] != ORDER_MARKET:
+            if od["bar"] != tb or od["type"] != ORDER_MARKET:
                 continue
-        elif od["bar"] >= t:
+        elif od["bar"] >= tb:
             continue
         side = float(od["side"])
         pos = book[s, B_POS]
@@ -206,7 +209,7 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
         if od["role"] != ROLE_ENTRY:
             # exits and bracket children only ever reduce the current position
             if pos == 0.0 or _sign(pos) == side:
-                cancel_if_working(orders, row, t)
+                cancel_if_working(orders, row, tb)
                 book[s, slot] = -1.0
                 continue
             remaining = min(remaining, abs(pos))
@@ -227,42 +230,42 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
                 qty, fee = q2, f2
                 capped = True
                 if qty <= 0.0:
-                    cancel_if_working(orders, row, t)
+                    cancel_if_working(orders, row, tb)
                     orders[row]["status"] = STATUS_REJECTED
                     book[s, slot] = -1.0
                     continue
         if qty > 0.0:
-            apply_fill(orders, fills, trades, book, acct, row, t, qty, price, fee, slip)
+            apply_fill(orders, fills, trades, book, acct, row, tb, qty, price, fee, slip)
             flat = book[s, B_POS] == 0.0
             if od["qty"] - od["filled_qty"] <= _EPS * od["qty"] or (flat and od["role"] != 0):
-                mark_filled(orders, row, t)
+                mark_filled(orders, row, tb)
                 book[s, slot] = -1.0
             if flat and (od["role"] == ROLE_STOP_LOSS or od["role"] == ROLE_TAKE_PROFIT):
                 book[s, B_INTENT] = 0.0  # stopped out: wait for the strategy's next entry
-            _refresh_brackets(orders, book, acct, cfg, s, t)
+            _refresh_brackets(orders, book, acct, cfg, s, tb)
         if od["status"] == STATUS_WORKING and (
             capped or (od["role"] == ROLE_ENTRY and od["tif"] != TIF_GTC)
         ):
             # out of cash, or DAY / IOC: the unfilled remainder is cancelled with the bar
-            cancel_if_working(orders, row, t)
+            cancel_if_working(orders, row, tb)
             book[s, slot] = -1.0
 
 
 @njit
-def _halt_symbol(orders, book, acct, s, t, close_out):
+def _halt_symbol(orders, book, acct, s, tb, close_out):
     """Apply a HALT to one symbol: cancel entries; close the position or freeze it."""
-    cancel_if_working(orders, book[s, B_SLOT_ENTRY], t)
+    cancel_if_working(orders, book[s, B_SLOT_ENTRY], tb)
     book[s, B_SLOT_ENTRY] = -1.0
     if not close_out:
         return
     for slot in (B_SLOT_EXIT, B_SLOT_SL, B_SLOT_TP):
-        cancel_if_working(orders, book[s, slot], t)
+        cancel_if_working(orders, book[s, slot], tb)
         book[s, slot] = -1.0
     pos = book[s, B_POS]
     book[s, B_INTENT] = 0.0
     if pos != 0.0:
         r = add_order(
-            orders, acct, t, s, -_sign(pos), ORDER_MARKET, ROLE_RISK, TIF_GTC, abs(pos),
+            orders, acct, tb, s, -_sign(pos), ORDER_MARKET, ROLE_RISK, TIF_GTC, abs(pos),
             math.nan, math.nan, STATUS_WORKING,
         )  # fmt: skip
         book[s, B_SLOT_EXIT] = r
@@ -272,21 +275,22 @@ def _halt_symbol(orders, book, acct, s, t, close_out):
 def _act(stats, cfg, costs, orders, book, acct, s, t, tgt, price, eq, gross):
     """Turn a change of direction into orders (exit at market, entry per config)."""
     sigma, mu, adv = stats
+    tb = t + int(acct[A_BAR0])
     d = _sign(tgt)
     if d < 0.0 and cfg[C_ALLOW_SHORT] == 0.0:
         d = 0.0
     if d == book[s, B_INTENT]:
         return
     book[s, B_INTENT] = d
-    cancel_if_working(orders, book[s, B_SLOT_ENTRY], t)
+    cancel_if_working(orders, book[s, B_SLOT_ENTRY], tb)
     book[s, B_SLOT_ENTRY] = -1.0
     pos = book[s, B_POS]
     if pos != 0.0 and _sign(pos) != d:
         for slot in (B_SLOT_EXIT, B_SLOT_SL, B_SLOT_TP):
-            cancel_if_working(orders, book[s, slot], t)
+            cancel_if_working(orders, book[s, slot], tb)
             book[s, slot] = -1.0
         r = add_order(
-            orders, acct, t, s, -_sign(pos), ORDER_MARKET, ROLE_EXIT, TIF_GTC, abs(pos),
+            orders, acct, tb, s, -_sign(pos), ORDER_MARKET, ROLE_EXIT, TIF_GTC, abs(pos),
             math.nan, math.nan, STATUS_WORKING,
         )  # fmt: skip
         book[s, B_SLOT_EXIT] = r
@@ -316,12 +320,12 @@ def _act(stats, cfg, costs, orders, book, acct, s, t, tgt, price, eq, gross):
     if qty <= 0.0:
         if wanted - have > 0.0:  # a limit refused the entry: keep the evidence
             add_order(
-                orders, acct, t, s, d, etype, ROLE_ENTRY, int(cfg[C_TIF]), wanted - have, lim, stp,
+                orders, acct, tb, s, d, etype, ROLE_ENTRY, int(cfg[C_TIF]), wanted - have, lim, stp,
                 STATUS_REJECTED,
             )  # fmt: skip
         return
     r = add_order(
-        orders, acct, t, s, d, etype, ROLE_ENTRY, int(cfg[C_TIF]), qty, lim, stp, STATUS_WORKING
+        orders, acct, tb, s, d, etype, ROLE_ENTRY, int(cfg[C_TIF]), qty, lim, stp, STATUS_WORKING
     )
     book[s, B_SLOT_ENTRY] = r
 
@@ -358,6 +362,7 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
     n, n_sym = c_.shape
     timing = int(cfg[C_FILL_TIMING])
     close_out = int(cfg[C_HALT_ACTION]) == HALT_ACTION_CLOSE
+    b0 = int(acct[A_BAR0])
     for t in range(n):
         new_day = day[t] != acct[A_LAST_DAY]
         if new_day:
@@ -387,7 +392,7 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
         acct[A_HALT] = code
         if code != HALT_NONE and before == HALT_NONE:
             for s in range(n_sym):
-                _halt_symbol(orders, book, acct, s, t, close_out)
+                _halt_symbol(orders, book, acct, s, t + b0, close_out)
         bar_halt = code
         for s in range(n_sym):
             c = c_[t, s]
@@ -400,7 +405,7 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
             if vh:
                 if book[s, B_VOL_HALTED] == 0.0:
                     book[s, B_VOL_HALTED] = 1.0
-                    _halt_symbol(orders, book, acct, s, t, close_out)
+                    _halt_symbol(orders, book, acct, s, t + b0, close_out)
                 if bar_halt == HALT_NONE:
                     bar_halt = HALT_VOLATILITY
                 continue
@@ -421,6 +426,7 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
         halt[t] = bar_halt
         if acct[A_OVERFLOW] != 0.0:
             return t
+    acct[A_BAR0] = b0 + n
     return -1
 
 

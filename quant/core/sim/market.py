@@ -1,12 +1,12 @@
 """Past-only market statistics the simulator's cost and sizing rules need, per bar and symbol.
 
-For each symbol column: ``sigma`` = standard deviation (ddof=1) of log close-to-close returns
-over the last ``window`` returns up to and including bar t (expanding while fewer exist;
-running sums);
-``mu`` = their mean; ``adv`` = mean volume of the last ``window`` bars up to and including t.
-All three are known at bar t's close, so decisions and fills after t may use them. NaN bars
-(a symbol without data on that timestamp) are skipped and carry the last value forward;
-NaN until two returns (sigma/mu) or one volume (adv) exist.
+For each symbol column, the value at bar t uses bars up to t-1 only (known before bar t
+opens, so fills in bar t and decisions at its close may both use it, and a run split into
+chunks sees the same numbers): ``sigma`` = standard deviation (ddof=1) of the last
+``window`` log close-to-close returns (expanding while fewer exist; running sums), ``mu`` =
+their mean, ``adv`` = mean volume of the last ``window`` bars. NaN bars (a symbol without
+data on that timestamp) are skipped. NaN until two returns (sigma/mu) or one volume (adv)
+exist.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ def rolling_market_stats_1d(
     s_r2 = 0.0
     s_v = 0.0
     for t in range(n):
+        sigma[t] = s_sig  # known before bar t opens: bars up to t-1 only
+        mu[t] = s_mu
+        adv[t] = s_adv
         c = close[t]
         if not math.isnan(c):
             if not math.isnan(prev) and prev > 0.0 and c > 0.0:
@@ -67,9 +70,6 @@ def rolling_market_stats_1d(
             kv = min(n_v, window)
             if kv >= 1:
                 s_adv = s_v / kv
-        sigma[t] = s_sig
-        mu[t] = s_mu
-        adv[t] = s_adv
     return sigma, mu, adv
 
 

@@ -17,11 +17,12 @@ def test_rolling_stats_match_numpy_over_the_trailing_window_and_skip_gaps():
     rets = np.diff(np.log(close[ok]))
     vols = vol[ok]
     idx = np.flatnonzero(ok)
-    for pos in (25, 100, 250):  # position among valid bars
-        t = idx[pos]
+    for pos in (25, 100, 250):  # position among valid bars; stats at t use bars < t
+        t = idx[pos + 1]
         w = rets[max(pos - 20, 0) : pos]
         assert sigma[t, 0] == pytest.approx(np.std(w, ddof=1), rel=1e-8)
         assert mu[t, 0] == pytest.approx(np.mean(w), rel=1e-8, abs=1e-12)
         assert adv[t, 0] == pytest.approx(np.mean(vols[max(pos - 19, 0) : pos + 1]), rel=1e-12)
-    assert sigma[11, 0] == sigma[9, 0]  # a gap carries the last value forward
-    assert np.isnan(sigma[0, 0]) and np.isnan(sigma[1, 0]) and adv[0, 0] == vol[0]
+    assert sigma[12, 0] == sigma[11, 0] == sigma[10, 0]  # a gap carries the last value
+    assert np.isnan(sigma[2, 0]) and not np.isnan(sigma[3, 0])
+    assert np.isnan(adv[0, 0]) and adv[1, 0] == vol[0]
