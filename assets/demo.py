@@ -23,6 +23,7 @@ STEPS: list[tuple[str, str]] = [
     ("bars_intraday_job", "ingest IDX2006 5-minute bars, resample them to 1h"),
     # after the bars step (bars_1d): features need the daily bars
     ("features_job", "daily features per symbol from bars_1d"),
+    ("backtests_job", "backtest every strategy on every daily symbol's bars_1d"),
     # keep last: pins every dataset the steps above wrote, as one snapshot
     ("snapshot", "snapshot every dataset's latest version"),
 ]
