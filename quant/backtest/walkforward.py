@@ -108,21 +108,28 @@ def walk_forward(
     pool: EvaluationPool,
     runner: RecordsRunner,
     windows: list[Window],
-    periods_per_year: float = 252.0,
+    periods_per_year: float | None = None,
 ) -> WalkForwardResult:
-    """Optimise on each train window with ``search``, test the best, stitch the tests."""
+    """Optimise on each train window with ``search``, test the best, stitch the tests.
+
+    ``periods_per_year`` None takes the engine's value from the first window's best metrics
+    (falling back to 252).
+    """
     results: list[WindowResult] = []
     parts: list[Records] = []
     for w in windows:
         found = search(pool, (w.train_start, w.train_end))
+        if periods_per_year is None:
+            periods_per_year = float(found.best.metrics.get("periods_per_year", 252.0))
         rec = runner.records(found.best.params, (w.train_start, w.test_end))
         part = oos_slice(rec, w.test_start - w.train_start)
         parts.append(part)
         test_m = compute_metrics(*part, periods_per_year=periods_per_year)
         results.append(WindowResult(w, found, test_m))
     stitched = stitch(parts)
+    ppy = periods_per_year or 252.0
     return WalkForwardResult(
-        results, compute_metrics(*stitched, periods_per_year=periods_per_year), stitched.equity
+        results, compute_metrics(*stitched, periods_per_year=ppy), stitched.equity
     )
 
 
