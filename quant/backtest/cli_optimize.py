@@ -1,0 +1,149 @@
+"""``quant optimize`` and ``quant check-lookahead``: parameter search and the lookahead guard."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from quant.backtest.lookahead import check_lookahead
+from quant.backtest.optimize import OptimizeRequest, run_optimization
+from quant.backtest.optimize_results import summary, write_optimization
+from quant.backtest.runner import BacktestFactory, BarsRef, params_model
+from quant.backtest.walkforward import parse_walk_forward
+from quant.cli_output import JsonOpt, emit
+from quant.data.store import DatasetStore
+from quant.errors import QuantError
+
+app = typer.Typer(no_args_is_help=True)
+
+#: Exit code of ``check-lookahead`` when a past decision changed (errors exit 2).
+LOOKAHEAD_FOUND = 1
+
+StrategyArg = Annotated[str, typer.Argument(help="Strategy module name in strategies/.")]
+DatasetOpt = Annotated[str, typer.Option("--dataset", help="Bars dataset name.")]
+VersionOpt = Annotated[
+    int | None, typer.Option("--version", help="Dataset version (default: latest).")
+]
+TagOpt = Annotated[str | None, typer.Option("--tag", help="Dataset tag (instead of --version).")]
+SymbolOpt = Annotated[str, typer.Option("--symbol", help="Symbol to run on.")]
+
+
+def _settings(ctx: typer.Context) -> Any:
+    from quant.cli import settings  # the root module imports this one
+
+    return settings(ctx)
+
+
+def _pin(lake: str, dataset: str, version: int | None, tag: str | None) -> int:
+    return DatasetStore(lake).resolve(dataset, version=version, tag=tag)
+
+
+def parse_params(pairs: list[str]) -> dict[str, str]:
+    """``k=v`` pairs as a dict (values validated later by the strategy's Params model)."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise QuantError(f"--param {pair!r} is not of the form name=value")
+        out[key.strip()] = value.strip()
+    return out
+
+
+@app.command("optimize")
+def optimize(
+    ctx: typer.Context,
+    strategy: StrategyArg,
+    symbol: SymbolOpt,
+    dataset: DatasetOpt = "bars_1d",
+    version: VersionOpt = None,
+    tag: TagOpt = None,
+    grid: Annotated[
+        list[str] | None, typer.Option("--grid", help="Grid spec name=start:stop:step (repeat).")
+    ] = None,
+    genetic: Annotated[bool, typer.Option("--genetic", help="Genetic search.")] = False,
+    population: Annotated[int, typer.Option("--population", min=2)] = 20,
+    generations: Annotated[int, typer.Option("--generations", min=1)] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the genetic search.")] = 0,
+    walk: Annotated[
+        str | None, typer.Option("--walk-forward", help="TRAIN:TEST window lengths in bars.")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    objective: Annotated[str, typer.Option("--objective", help="Metric to maximise.")] = "sharpe",
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows of the top table.")] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search a strategy's parameters (grid or genetic, optionally walk-forward); store results."""
+    if not grid and not genetic:
+        raise QuantError("give --grid name=start:stop:step (repeatable) or --genetic")
+    lake = str(_settings(ctx).lake)
+    request = OptimizeRequest(
+        strategy=strategy,
+        symbol=symbol,
+        dataset=dataset,
+        version=_pin(lake, dataset, version, tag),
+        grid=tuple(grid or ()),
+        genetic=genetic,
+        population=population,
+        generations=generations,
+        seed=seed,
+        objective=objective,
+        walk_forward=parse_walk_forward(walk) if walk else None,
+        workers=workers,
+    )
+    opt = run_optimization(lake, request)
+    info = write_optimization(DatasetStore(lake), opt)
+    out = summary(opt, top) | {"optimizations_version": info.version}
+    if as_json:
+        emit(out, True)
+        return
+    table = out.pop("top")
+    out.pop("oos_metrics", None)
+    out["space"] = ", ".join(f"{k}={v[0]}..{v[1]} ({v[2]})" for k, v in out["space"].items())
+    emit(out, False)
+    typer.echo("")
+    emit(table, False)
+    if opt.walk is not None:
+        typer.echo("\nstitched out-of-sample metrics")
+        typer.echo(opt.walk.stitched.to_markdown())
+
+
+@app.command("check-lookahead")
+def check_lookahead_cmd(
+    ctx: typer.Context,
+    strategy: StrategyArg,
+    symbol: SymbolOpt,
+    dataset: DatasetOpt = "bars_1d",
+    version: VersionOpt = None,
+    tag: TagOpt = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="Strategy parameter name=value (repeat).")
+    ] = None,
+    checks: Annotated[int, typer.Option("--checks", min=1, help="Truncation points.")] = 8,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-run a strategy on truncated histories; exit 1 if any past decision changes."""
+    lake = str(_settings(ctx).lake)
+    model = params_model(strategy)
+    try:
+        params = model(**parse_params(param or [])).model_dump()
+    except ValidationError as err:
+        raise QuantError(f"invalid --param for {strategy}: {err}") from None
+    ref = BarsRef(lake, dataset, _pin(lake, dataset, version, tag), symbol)
+    runner = BacktestFactory(strategy, ref).runner()
+    report = check_lookahead(runner.decisions(params), runner.n_bars, n_checks=checks)
+    out = {"strategy": strategy, "dataset": dataset, "version": ref.version, "symbol": symbol,
+           "params": params} | report.to_dict()  # fmt: skip
+    if as_json:
+        emit(out, True)
+    else:
+        out.pop("details")
+        emit(out, False)
+        verdict = "no lookahead found" if report.ok else (
+            f"LOOKAHEAD: the decision at bar {report.first_bar} changed when history was "
+            f"truncated to {report.prefix} bars"
+        )  # fmt: skip
+        typer.echo(verdict)
+    if not report.ok:
+        raise typer.Exit(LOOKAHEAD_FOUND)
