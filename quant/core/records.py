@@ -68,6 +68,7 @@ ROLE_ENTRY = 0  # moves the position toward the strategy's target
 ROLE_STOP_LOSS = 1  # bracket child: protective stop
 ROLE_TAKE_PROFIT = 2  # bracket child: profit-taking limit
 ROLE_RISK = 3  # issued by a risk rule (HALT close-out)
+ROLE_EXIT = 4  # the strategy asked to be flat (or to flip): close at market
 
 #: One order as submitted, with its final state.
 order_dt = np.dtype(
