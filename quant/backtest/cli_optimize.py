@@ -1,4 +1,8 @@
-"""``quant optimize`` and ``quant check-lookahead``: parameter search and the lookahead guard."""
+"""``quant optimize`` and ``quant check-lookahead``: parameter search and the lookahead guard.
+
+Heavy modules (the engine, numba kernels, the store) are imported inside the commands so
+``quant --help`` and unrelated commands stay fast.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from quant.backtest.lookahead import check_lookahead
-from quant.backtest.optimize import OptimizeRequest, run_optimization
-from quant.backtest.optimize_results import summary, write_optimization
-from quant.backtest.runner import BacktestFactory, BarsRef, params_model
-from quant.backtest.walkforward import parse_walk_forward
 from quant.cli_output import JsonOpt, emit
-from quant.data.store import DatasetStore
 from quant.errors import QuantError
 
 app = typer.Typer(no_args_is_help=True)
@@ -37,6 +35,8 @@ def _settings(ctx: typer.Context) -> Any:
 
 
 def _pin(lake: str, dataset: str, version: int | None, tag: str | None) -> int:
+    from quant.data.store import DatasetStore
+
     return DatasetStore(lake).resolve(dataset, version=version, tag=tag)
 
 
@@ -75,6 +75,11 @@ def optimize(
     as_json: JsonOpt = False,
 ) -> None:
     """Search a strategy's parameters (grid or genetic, optionally walk-forward); store results."""
+    from quant.backtest.optimize import OptimizeRequest, run_optimization
+    from quant.backtest.optimize_results import summary, write_optimization
+    from quant.backtest.walkforward import parse_walk_forward
+    from quant.data.store import DatasetStore
+
     if not grid and not genetic:
         raise QuantError("give --grid name=start:stop:step (repeatable) or --genetic")
     lake = str(_settings(ctx).lake)
@@ -124,6 +129,9 @@ def check_lookahead_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Re-run a strategy on truncated histories; exit 1 if any past decision changes."""
+    from quant.backtest.lookahead import check_lookahead
+    from quant.backtest.runner import BacktestFactory, BarsRef, params_model
+
     lake = str(_settings(ctx).lake)
     model = params_model(strategy)
     try:

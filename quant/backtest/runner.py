@@ -8,43 +8,43 @@ picklable recipe the evaluation pool hands to its workers.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import numpy as np
-import polars as pl
 from pydantic import BaseModel
 
+from quant.backtest import strategy as strat
+from quant.backtest.bars import BarArrays, from_frame
+from quant.backtest.config import BacktestConfig
+from quant.backtest.engine import BacktestResult, run_backtest
 from quant.backtest.evaluate import BarRange, Evaluator
 from quant.backtest.walkforward import Records
 from quant.data.store import DatasetStore
 from quant.errors import QuantError
-
-_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-
-
-class UnknownStrategyError(QuantError):
-    """No strategy module of that name (or it lacks a Params model)."""
 
 
 class NoBarsError(QuantError):
     """The pinned dataset version holds no bars for the symbol."""
 
 
+def resolve_strategy(strategy: str) -> ModuleType:
+    """A registered strategy name, or a dotted module path following the strategy protocol."""
+    if "." in strategy:
+        try:
+            return strat.resolve(importlib.import_module(strategy))
+        except ModuleNotFoundError:
+            raise strat.UnknownStrategyError(f"no strategy module {strategy!r}") from None
+    return strat.resolve(strategy)
+
+
 def params_model(strategy: str) -> type[BaseModel]:
-    """The pydantic Params model of ``strategies.<strategy>``."""
-    if not _NAME.match(strategy):
-        raise UnknownStrategyError(f"invalid strategy name {strategy!r}")
-    try:
-        module = importlib.import_module(f"strategies.{strategy}")
-    except ModuleNotFoundError:
-        raise UnknownStrategyError(f"no strategy {strategy!r} in strategies/") from None
-    model = getattr(module, "Params", None)
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        raise UnknownStrategyError(f"strategies.{strategy} has no pydantic Params model")
-    return model
+    """The pydantic Params model of a strategy (name or dotted module path)."""
+    return resolve_strategy(strategy).Params
 
 
 @dataclass(frozen=True)
@@ -56,39 +56,45 @@ class BarsRef:
     version: int
     symbol: str
 
-    def load(self) -> pl.DataFrame:
-        """The symbol's bars of that version, sorted by time."""
+    def load(self) -> BarArrays:
+        """The symbol's bars of that version, aligned for the engine."""
         store = DatasetStore(self.lake)
         bars = store.read(
             self.dataset, version=self.version, filters=[("symbol", "=", self.symbol)]
-        ).sort("ts")
+        )
         if bars.height == 0:
             raise NoBarsError(
                 f"{self.dataset} v{self.version} has no bars for symbol {self.symbol!r}"
             )
+        return from_frame(bars)
+
+
+def slice_bars(bars: BarArrays, rng: BarRange) -> BarArrays:
+    """Bars ``[start, end)`` (None = all)."""
+    if rng is None:
         return bars
+    s, e = rng
+    names = [f.name for f in dataclasses.fields(bars) if f.name != "symbols"]
+    cut = {n: np.ascontiguousarray(getattr(bars, n)[s:e]) for n in names}
+    return dataclasses.replace(bars, **cut)
 
 
 class BacktestRunner:
     """Runs one strategy over (a bar range of) loaded bars; deterministic per call."""
 
-    def __init__(self, strategy: str, bars: pl.DataFrame, config: dict[str, Any]) -> None:
-        self.strategy = strategy
+    def __init__(self, strategy: str, bars: BarArrays, config: dict[str, Any]) -> None:
+        self.module = resolve_strategy(strategy)
         self.bars = bars
-        self.config = dict(config)
-        self.model = params_model(strategy)
+        self.config = BacktestConfig(**config)
 
     @property
     def n_bars(self) -> int:
         """Number of loaded bars."""
-        return self.bars.height
+        return self.bars.shape[0]
 
-    def result(self, params: dict[str, Any], bars: BarRange = None) -> Any:
+    def result(self, params: dict[str, Any], bars: BarRange = None) -> BacktestResult:
         """The engine's BacktestResult over bars ``[start, end)`` (None = all)."""
-        from quant.backtest.engine import run_backtest  # the engine lives on branch backtest
-
-        frame = self.bars if bars is None else self.bars.slice(bars[0], bars[1] - bars[0])
-        return run_backtest(self.strategy, frame, self.model(**params), self.config)
+        return run_backtest(self.module, slice_bars(self.bars, bars), params, self.config)
 
     def metrics(self, params: dict[str, Any], bars: BarRange = None) -> dict[str, Any]:
         """Metrics dict of one run (the evaluator of the search)."""
@@ -99,7 +105,7 @@ class BacktestRunner:
         r = self.result(params, bars)
         return Records(r.equity, r.ts, r.trades, r.fills, r.exposure)
 
-    def decisions(self, params: dict[str, Any]) -> Any:
+    def decisions(self, params: dict[str, Any]) -> Callable[[int], np.ndarray]:
         """``prefix length -> targets`` for the lookahead guard."""
         return lambda n: np.asarray(self.result(params, (0, n)).targets)
 
