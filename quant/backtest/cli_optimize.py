@@ -75,13 +75,13 @@ def optimize(
     as_json: JsonOpt = False,
 ) -> None:
     """Search a strategy's parameters (grid or genetic, optionally walk-forward); store results."""
+    if not grid and not genetic:
+        raise QuantError("give --grid name=start:stop:step (repeatable) or --genetic")
     from quant.backtest.optimize import OptimizeRequest, run_optimization
     from quant.backtest.optimize_results import summary, write_optimization
     from quant.backtest.walkforward import parse_walk_forward
     from quant.data.store import DatasetStore
 
-    if not grid and not genetic:
-        raise QuantError("give --grid name=start:stop:step (repeatable) or --genetic")
     lake = str(_settings(ctx).lake)
     request = OptimizeRequest(
         strategy=strategy,
