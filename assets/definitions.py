@@ -2,8 +2,9 @@
 
 import dagster as dg
 
-from assets import samples
+from assets import datasets, samples
 
 defs = dg.Definitions.merge(
     samples.defs,
+    datasets.defs,
 )

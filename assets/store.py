@@ -42,3 +42,8 @@ def store_result(info: VersionInfo, **metadata: Any) -> dg.MaterializeResult:
     return dg.MaterializeResult(
         metadata=meta, data_version=dg.DataVersion(f"{info.name}@v{info.version}")
     )
+
+
+#: The one ``store`` resource instance: Definitions.merge rejects two different objects under
+#: one key, so every domain that declares ``resources={"store": ...}`` must use this object.
+store_resource = StoreResource()

@@ -13,6 +13,7 @@ from quant.backtest import cli_optimize
 from quant.cli_output import JsonOpt, emit
 from quant.config import Settings, load_settings
 from quant.data import samples
+from quant.data.cli import data_app
 from quant.errors import QuantError
 from quant.log import setup_logging
 
@@ -29,6 +30,7 @@ samples_app = typer.Typer(
 )
 app.add_typer(config_app, name="config")
 app.add_typer(samples_app, name="samples")
+app.add_typer(data_app, name="data")
 app.add_typer(cli_optimize.app)  # quant optimize, quant check-lookahead
 
 

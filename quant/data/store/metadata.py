@@ -11,7 +11,7 @@ import getpass
 import json
 import socket
 import subprocess
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -87,7 +87,8 @@ def encode(values: dict[str, Any]) -> dict[str, str]:
 
 def decode(name: str, commit: dict[str, Any]) -> tuple[VersionInfo, dict[str, str]]:
     """VersionInfo of one ``DeltaTable.history()`` entry, plus its raw ``quant.`` fields."""
-    raw = {k[len(PREFIX):]: str(v) for k, v in commit.items() if k.startswith(PREFIX)}
+    raw = {k[len(PREFIX) :]: str(v) for k, v in commit.items() if k.startswith(PREFIX)}
+    raw["_delta_operation"] = str(commit.get("operation", ""))
     ts = datetime.fromtimestamp(int(commit.get("timestamp", 0)) / 1000, tz=UTC)
     metrics = commit.get("operationMetrics") or {}
     info = VersionInfo(
@@ -107,3 +108,20 @@ def decode(name: str, commit: dict[str, Any]) -> tuple[VersionInfo, dict[str, st
         extra={k: str(v) for k, v in json.loads(raw.get("extra", "{}")).items()},
     )
     return info, raw
+
+
+#: Delta operations that change no rows (their versions inherit the previous state).
+NO_DATA_CHANGE = ("VACUUM START", "VACUUM END", "OPTIMIZE", "SET TBLPROPERTIES", "CHECKPOINT")
+
+
+def inherit(info: VersionInfo, previous: VersionInfo) -> VersionInfo:
+    """A no-data-change commit (e.g. gc's vacuum) carries the previous version's state."""
+    return replace(
+        info,
+        operation=info.operation if info.operation != "external" else "maintenance",
+        rows_added=0,
+        rows_removed=0,
+        rows_total=previous.rows_total,
+        schema_hash=previous.schema_hash,
+        checksum=previous.checksum,
+    )

@@ -24,6 +24,7 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from quant.data.store import metadata, writes
+from quant.data.store.diff import diff_versions
 from quant.data.store.errors import (
     DatasetNotFound,
     InvalidWrite,
@@ -31,6 +32,7 @@ from quant.data.store.errors import (
     VersionNotFound,
 )
 from quant.data.store.lock import WriterLock
+from quant.data.store.maintenance import MaintenanceMixin
 from quant.data.store.metadata import VersionInfo
 from quant.data.store.names import check_dataset, check_tag
 from quant.data.store.reads import (
@@ -42,11 +44,12 @@ from quant.data.store.reads import (
 )
 from quant.data.store.refs import Refs
 from quant.data.store.schema import decode_schema, logical_schema, to_arrow
+from quant.data.store.versioning import VersioningMixin
 
 META = "_quant"
 
 
-class DatasetStore:
+class DatasetStore(VersioningMixin, MaintenanceMixin):
     """Versioned datasets (Delta tables) in one lake: write, read, time travel, history."""
 
     def __init__(
@@ -113,6 +116,10 @@ class DatasetStore:
             if cached and cached[0] == latest:
                 return cached[1]
         recs = sorted((metadata.decode(name, c) for c in dt.history()), key=lambda r: r[0].version)
+        for i in range(1, len(recs)):
+            info, raw = recs[i]
+            if "operation" not in raw and raw["_delta_operation"] in metadata.NO_DATA_CHANGE:
+                recs[i] = (metadata.inherit(info, recs[i - 1][0]), raw)
         with self._mutex:
             self._history[name] = (latest, recs)
         return recs
@@ -250,6 +257,12 @@ class DatasetStore:
     def overwrite(self, name: str, data: Any, **kwargs: Any) -> VersionInfo:
         """Replace all rows with ``data`` as a new version (same schema)."""
         return self._write("overwrite", name, data, **kwargs)
+
+    def diff(
+        self, name: str, a: int | str, b: int | str, key: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        """How version/tag ``b`` differs from ``a`` (see :func:`diff.diff_versions`)."""
+        return diff_versions(self, name, a, b, key)
 
     def upsert(
         self, name: str, data: Any, key: Sequence[str] = ("symbol", "ts"), **kwargs: Any

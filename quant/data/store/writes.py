@@ -40,7 +40,7 @@ def current_state(store: DatasetStore, name: str, dt: DeltaTable) -> tuple[int, 
     left no store metadata."""
     info, raw = store.version_record(name, dt.version())
     schema = store.logical_schema_at(name, dt.version())
-    if info.checksum and info.rows_total >= 0 and info.operation != "external":
+    if info.checksum and info.rows_total >= 0:
         return info.rows_total, Checksum.parse(info.checksum), schema
     data = dt.to_pyarrow_dataset()
     return data.count_rows(), table_checksum(data.to_batches()), schema
