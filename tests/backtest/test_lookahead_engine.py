@@ -1,10 +1,12 @@
 """The lookahead guard wired to the real engine: leaky strategies are caught, causal ones pass."""
 
+import numpy as np
 import pytest
 
 from quant.backtest.bars import from_frame
 from quant.backtest.lookahead import check_lookahead
 from quant.backtest.runner import BacktestRunner
+from quant.backtest.strategy import available
 from tests.backtest.bars_fixture import synthetic_bars
 
 BARS = from_frame(synthetic_bars(n=300))
@@ -30,3 +32,11 @@ def test_full_history_max_normalisation_is_flagged_with_its_first_bar():
 def test_guard_compares_decisions_not_fills(fill_timing):
     runner = BacktestRunner("tests.backtest.causal_strategy", BARS, {"fill_timing": fill_timing})
     assert check_lookahead(runner.decisions({"fast": 3, "slow": 10}), runner.n_bars).ok
+
+
+@pytest.mark.parametrize("name", available())
+def test_every_shipped_strategy_passes_the_guard_with_default_params(name):
+    runner = BacktestRunner(name, BARS, {"allow_short": True})
+    report = check_lookahead(runner.decisions({}), runner.n_bars, n_checks=12)
+    assert report.ok, report
+    assert not np.isnan(runner.decisions({})(runner.n_bars)).all()  # it did decide something
