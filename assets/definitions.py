@@ -2,9 +2,10 @@
 
 import dagster as dg
 
-from assets import datasets, samples
+from assets import datasets, optimization, samples
 
 defs = dg.Definitions.merge(
     samples.defs,
     datasets.defs,
+    optimization.defs,
 )
