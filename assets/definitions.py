@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from assets import datasets, optimization, samples
+from assets import backtests, datasets, samples
 
 defs = dg.Definitions.merge(
     samples.defs,
     datasets.defs,
-    optimization.defs,
+    backtests.defs,
 )

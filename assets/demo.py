@@ -19,6 +19,7 @@ from assets.definitions import defs
 # (job name, human description). Later capabilities append their step here.
 STEPS: list[tuple[str, str]] = [
     ("samples_job", "catalogue the shipped sample files"),
+    ("backtests_job", "backtest every strategy on every daily symbol's bars_1d"),
     ("optimization_job", "grid-search sma_crossover on SPX daily bars (12 candidates)"),
     # keep last: pins every dataset the steps above wrote, as one snapshot
     ("snapshot", "snapshot every dataset's latest version"),

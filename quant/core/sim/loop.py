@@ -100,6 +100,7 @@ from quant.risk.limits import account_halt, cap_exposure, cap_position, volatili
 from quant.risk.sizing import shrink_for_impact, size_units
 
 _EPS = 1e-9
+_SHAVE = 1.0 - 1e-12  # keeps cash >= 0 through the rounding of qty * price + fee
 
 
 @njit
@@ -204,15 +205,20 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
             remaining = min(remaining, abs(pos))
         order = (side, remaining, float(od["type"]), od["limit_price"], od["stop_price"])
         qty, price, fee, slip = fill_order(order, bar, cost, at_close)
+        capped = False
         if qty > 0.0 and side > 0.0 and pos >= 0.0:
             cash = acct[A_CASH]
             if qty * price + fee > cash:  # never buy more than the cash allows
-                q2 = max((cash - cfg[C_FEE_FIXED]) / (price * (1.0 + cfg[C_FEE_PCT])), 0.0)
+                q2 = (cash - cfg[C_FEE_FIXED]) / (price * (1.0 + cfg[C_FEE_PCT])) * _SHAVE
                 f2 = fee_for(q2 * price, cfg[C_FEE_PCT], cfg[C_FEE_FIXED], cfg[C_FEE_MIN])
-                if q2 * price + f2 > cash:
+                if q2 * price + f2 > cash:  # the minimum fee binds
+                    q2 = (cash - f2) / price * _SHAVE
+                    f2 = fee_for(q2 * price, cfg[C_FEE_PCT], cfg[C_FEE_FIXED], cfg[C_FEE_MIN])
+                if q2 <= 0.0 or q2 * price + f2 > cash:
                     q2 = 0.0
                 slip = slip * q2 / qty
                 qty, fee = q2, f2
+                capped = True
                 if qty <= 0.0:
                     cancel_if_working(orders, row, t)
                     orders[row]["status"] = STATUS_REJECTED
@@ -227,8 +233,11 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
             if flat and (od["role"] == ROLE_STOP_LOSS or od["role"] == ROLE_TAKE_PROFIT):
                 book[s, B_INTENT] = 0.0  # stopped out: wait for the strategy's next entry
             _refresh_brackets(orders, book, acct, cfg, s, t)
-        if od["status"] == STATUS_WORKING and od["role"] == ROLE_ENTRY and od["tif"] != TIF_GTC:
-            cancel_if_working(orders, row, t)  # DAY / IOC: the remainder expires with the bar
+        if od["status"] == STATUS_WORKING and (
+            capped or (od["role"] == ROLE_ENTRY and od["tif"] != TIF_GTC)
+        ):
+            # out of cash, or DAY / IOC: the unfilled remainder is cancelled with the bar
+            cancel_if_working(orders, row, t)
             book[s, slot] = -1.0
 
 

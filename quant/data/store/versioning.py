@@ -87,7 +87,7 @@ class VersioningMixin:
                     f"dataset '{name}': rollback lost a commit race to a writer outside the "
                     f"store's lock; nothing was written ({err})"
                 ) from None
-            version = self.open_table(name).version()
+            version = self.latest_version(name)
         return self.version_info(name, version)
 
     # -- tags --------------------------------------------------------------------------

@@ -154,4 +154,6 @@ def test_buying_never_spends_more_cash_than_there_is():
     qty, price, fee = r.fills["qty"][0], r.fills["price"][0], r.fills["fee"][0]
     assert qty * price + fee == pytest.approx(1000.0)
     assert qty < 10.0 and r.equity.min() > 0
+    assert r.orders["status"][0] == STATUS_CANCELLED  # the unaffordable rest is cancelled
+    assert len(r.fills) == 1
     assert opens  # the plain list documents the gap

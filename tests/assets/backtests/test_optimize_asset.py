@@ -1,7 +1,7 @@
 import dagster as dg
 
+from assets.backtests.optimize import optimizations
 from assets.definitions import defs
-from assets.optimization.optimize import optimizations
 from assets.store import StoreResource
 from quant.data.store import DatasetStore
 from tests.backtest.bars_fixture import write_bars
