@@ -26,6 +26,42 @@ VersionOpt = Annotated[
 ]
 TagOpt = Annotated[str | None, typer.Option("--tag", help="Dataset tag (instead of --version).")]
 SymbolOpt = Annotated[str, typer.Option("--symbol", help="Symbol to run on.")]
+ParamOpt = Annotated[
+    list[str] | None, typer.Option("--param", help="Strategy parameter name=value (repeat).")
+]
+# engine options, as in `quant backtest`
+CashOpt = Annotated[float, typer.Option("--cash", help="Starting cash.")]
+SizingOpt = Annotated[
+    str, typer.Option("--sizing", help="fixed:QTY | fraction:F | risk:R | vol:TARGET | kelly:CAP")
+]
+FeesOpt = Annotated[
+    str, typer.Option("--fees", help="PCT[,FIXED[,MIN]]: percent of notional, per-fill fixed, min")
+]
+SlippageOpt = Annotated[
+    str, typer.Option("--slippage", help="none | constant:BPS | linear:K | sqrt:K")
+]
+TimingOpt = Annotated[
+    str, typer.Option("--fill-timing", help="next_open | next_close | same_close")
+]
+ShortOpt = Annotated[bool, typer.Option("--allow-short", help="Allow short positions.")]
+
+
+def engine_options(
+    cash: float, sizing: str, fees: str, slippage: str, fill_timing: str, allow_short: bool
+) -> dict[str, Any]:
+    """The engine config (BacktestConfig fields) from the `quant backtest`-style options."""
+    from quant.backtest import cli_args
+    from quant.backtest.runner import engine_config
+
+    cfg = {
+        "cash": cash,
+        "sizing": cli_args.parse_sizing(sizing).model_dump(),
+        "fees": cli_args.parse_fees(fees).model_dump(),
+        "slippage": cli_args.parse_slippage(slippage).model_dump(),
+        "fill_timing": fill_timing,
+        "allow_short": allow_short,
+    }
+    return engine_config(cfg).model_dump(mode="json", include=set(cfg))
 
 
 def _settings(ctx: typer.Context) -> Any:
@@ -40,17 +76,6 @@ def _pin(lake: str, dataset: str, version: int | None, tag: str | None) -> int:
     return DatasetStore(lake).resolve(dataset, version=version, tag=tag)
 
 
-def parse_params(pairs: list[str]) -> dict[str, str]:
-    """``k=v`` pairs as a dict (values validated later by the strategy's Params model)."""
-    out: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise QuantError(f"--param {pair!r} is not of the form name=value")
-        out[key.strip()] = value.strip()
-    return out
-
-
 @app.command("optimize")
 def optimize(
     ctx: typer.Context,
@@ -62,6 +87,7 @@ def optimize(
     grid: Annotated[
         list[str] | None, typer.Option("--grid", help="Grid spec name=start:stop:step (repeat).")
     ] = None,
+    param: ParamOpt = None,
     genetic: Annotated[bool, typer.Option("--genetic", help="Genetic search.")] = False,
     population: Annotated[int, typer.Option("--population", min=2)] = 20,
     generations: Annotated[int, typer.Option("--generations", min=1)] = 10,
@@ -72,11 +98,18 @@ def optimize(
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     objective: Annotated[str, typer.Option("--objective", help="Metric to maximise.")] = "sharpe",
     top: Annotated[int, typer.Option("--top", min=1, help="Rows of the top table.")] = 10,
+    cash: CashOpt = 100_000.0,
+    sizing: SizingOpt = "fraction:1",
+    fees: FeesOpt = "0",
+    slippage: SlippageOpt = "none",
+    fill_timing: TimingOpt = "next_open",
+    allow_short: ShortOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Search a strategy's parameters (grid or genetic, optionally walk-forward); store results."""
     if not grid and not genetic:
         raise QuantError("give --grid name=start:stop:step (repeatable) or --genetic")
+    from quant.backtest.cli_args import parse_params
     from quant.backtest.optimize import OptimizeRequest, run_optimization
     from quant.backtest.optimize_results import summary, write_optimization
     from quant.backtest.walkforward import parse_walk_forward
@@ -89,6 +122,7 @@ def optimize(
         dataset=dataset,
         version=_pin(lake, dataset, version, tag),
         grid=tuple(grid or ()),
+        params=parse_params(param or []),
         genetic=genetic,
         population=population,
         generations=generations,
@@ -96,6 +130,7 @@ def optimize(
         objective=objective,
         walk_forward=parse_walk_forward(walk) if walk else None,
         workers=workers,
+        config=engine_options(cash, sizing, fees, slippage, fill_timing, allow_short),
     )
     opt = run_optimization(lake, request)
     info = write_optimization(DatasetStore(lake), opt)
@@ -122,13 +157,14 @@ def check_lookahead_cmd(
     dataset: DatasetOpt = "bars_1d",
     version: VersionOpt = None,
     tag: TagOpt = None,
-    param: Annotated[
-        list[str] | None, typer.Option("--param", help="Strategy parameter name=value (repeat).")
-    ] = None,
+    param: ParamOpt = None,
+    fill_timing: TimingOpt = "next_open",
+    allow_short: ShortOpt = False,
     checks: Annotated[int, typer.Option("--checks", min=1, help="Truncation points.")] = 8,
     as_json: JsonOpt = False,
 ) -> None:
     """Re-run a strategy on truncated histories; exit 1 if any past decision changes."""
+    from quant.backtest.cli_args import parse_params
     from quant.backtest.lookahead import check_lookahead
     from quant.backtest.runner import BacktestFactory, BarsRef, params_model
 
@@ -139,7 +175,8 @@ def check_lookahead_cmd(
     except ValidationError as err:
         raise QuantError(f"invalid --param for {strategy}: {err}") from None
     ref = BarsRef(lake, dataset, _pin(lake, dataset, version, tag), symbol)
-    runner = BacktestFactory(strategy, ref).runner()
+    config = engine_options(100_000.0, "fraction:1", "0", "none", fill_timing, allow_short)
+    runner = BacktestFactory(strategy, ref, config).runner()
     report = check_lookahead(runner.decisions(params), runner.n_bars, n_checks=checks)
     out = {"strategy": strategy, "dataset": dataset, "version": ref.version, "symbol": symbol,
            "params": params} | report.to_dict()  # fmt: skip

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from quant.backtest.evaluate import BarRange, EvaluationPool
-from quant.backtest.runner import BacktestFactory, BarsRef, params_model
+from quant.backtest.runner import BacktestFactory, BarsRef, engine_config, params_model
 from quant.backtest.search import (
     GeneticSettings,
     SearchResult,
@@ -43,6 +43,7 @@ class OptimizeRequest(BaseModel):
     dataset: str = "bars_1d"
     version: int | None = None  # None = latest at the time of the run
     grid: tuple[str, ...] = ()
+    params: dict[str, Any] = Field(default_factory=dict)  # fixed, never searched
     genetic: bool = False
     population: int = Field(20, ge=2)
     generations: int = Field(10, ge=1)
@@ -50,7 +51,7 @@ class OptimizeRequest(BaseModel):
     objective: str = "sharpe"
     walk_forward: tuple[int, int] | None = None  # (train bars, test bars)
     workers: int = Field(1, ge=1)
-    config: dict[str, Any] = Field(default_factory=dict)  # engine config (costs, sizing)
+    config: dict[str, Any] = Field(default_factory=dict)  # BacktestConfig fields (costs, sizing)
 
     @property
     def method(self) -> str:
@@ -81,13 +82,14 @@ class Optimization:
 
 def run_id_of(request: OptimizeRequest, bars_version: int) -> str:
     """Stable id of a run: sha256 of the request with the pinned version (workers excluded)."""
-    body = request.model_dump(exclude={"workers"}) | {"version": bars_version}
+    body = request.model_dump(mode="json", exclude={"workers"}) | {"version": bars_version}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def build_request_space(request: OptimizeRequest) -> ParamSpace:
     """The searched space: grid specs, plus every bounded field for the genetic search."""
-    return build_space(params_model(request.strategy), request.grid, from_bounds=request.genetic)
+    model = params_model(request.strategy)
+    return build_space(model, request.grid, from_bounds=request.genetic, fixed=request.params)
 
 
 def _searcher(
@@ -106,6 +108,7 @@ def _searcher(
 def run_optimization(lake: str | Path, request: OptimizeRequest) -> Optimization:
     """Run the request against the lake (bars read by version; nothing written)."""
     check_objective(request.objective)
+    engine_config(request.config)  # fail before any work on a bad config
     space = build_request_space(request)
     store = DatasetStore(lake)
     version = store.resolve(request.dataset, version=request.version)

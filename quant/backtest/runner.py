@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from quant.backtest import strategy as strat
 from quant.backtest.bars import BarArrays, from_frame
@@ -30,6 +30,19 @@ from quant.errors import QuantError
 
 class NoBarsError(QuantError):
     """The pinned dataset version holds no bars for the symbol."""
+
+
+class EngineConfigError(QuantError):
+    """The engine configuration (costs, sizing, fill timing) is invalid."""
+
+
+def engine_config(config: dict[str, Any]) -> BacktestConfig:
+    """``BacktestConfig`` from its fields as a dict; EngineConfigError names a bad field."""
+    try:
+        return BacktestConfig(**config)
+    except ValidationError as err:
+        e = err.errors()[0]
+        raise EngineConfigError(f"{'.'.join(map(str, e['loc']))}: {e['msg']}") from None
 
 
 def resolve_strategy(strategy: str) -> ModuleType:
@@ -85,7 +98,7 @@ class BacktestRunner:
     def __init__(self, strategy: str, bars: BarArrays, config: dict[str, Any]) -> None:
         self.module = resolve_strategy(strategy)
         self.bars = bars
-        self.config = BacktestConfig(**config)
+        self.config = engine_config(config)
 
     @property
     def n_bars(self) -> int:

@@ -63,6 +63,8 @@ def test_optimize_walk_forward_prints_windows_and_stitched_metrics(monkeypatch, 
         (["--genetic", "--objective", "happiness"], "unknown objective"),
         (["--grid", "fast=2:4:2", "--walk-forward", "100"], "TRAIN:TEST"),
         (["--grid", "fast=2:4:2", "--version", "7"], "version"),
+        (["--grid", "fast=2:4:2", "--fees", "abc"], "--fees"),
+        (["--grid", "fast=2:4:2", "--param", "slow=1"], "slow"),
     ],
 )
 def test_optimize_bad_input_exits_2_with_a_message(monkeypatch, capsys, lake, args, message):
@@ -93,3 +95,14 @@ def test_check_lookahead_with_an_invalid_param_exits_2(monkeypatch, capsys, lake
         "--symbol", "TEST", "--param", "fast=50", "--param", "slow=10",
     )  # fmt: skip
     assert code == 2 and "fast must be < slow" in err
+
+
+def test_optimize_fixed_params_and_costs_reach_every_candidate(monkeypatch, capsys, lake):
+    args = ["optimize", "tests.backtest.causal_strategy", "--symbol", "TEST", "--grid",
+            "fast=2:4:2", "--param", "slow=15", "--json"]  # fmt: skip
+    free = json.loads(run_main(monkeypatch, capsys, lake, *args)[1])
+    costly = json.loads(run_main(monkeypatch, capsys, lake, *args, "--fees", "0.5,1")[1])
+    assert [r["slow"] for r in free["top"]] == [15, 15]
+    assert free["run_id"] != costly["run_id"]
+    by_fast = {r["fast"]: r["sharpe"] for r in free["top"]}
+    assert all(r["sharpe"] < by_fast[r["fast"]] for r in costly["top"])  # fees cost return
