@@ -4,7 +4,7 @@ import dagster as dg
 from pydantic import Field
 
 from assets.store import StoreResource, store_result
-from quant.backtest.optimize import OptimizeRequest, run_optimization
+from quant.backtest.optimize import OptimizeRequest, engine_options, run_optimization
 from quant.backtest.optimize_results import summary, write_optimization
 from quant.backtest.walkforward import parse_walk_forward
 
@@ -17,6 +17,7 @@ class OptimizationConfig(dg.Config):
     dataset: str = "bars_1d"
     version: int | None = Field(None, description="bars version; None = latest at run time")
     grid: list[str] = Field(default_factory=lambda: ["fast=5:20:5", "slow=30:90:30"])
+    params: dict[str, str] = Field(default_factory=dict, description="fixed, never searched")
     genetic: bool = False
     population: int = 20
     generations: int = 10
@@ -25,6 +26,12 @@ class OptimizationConfig(dg.Config):
     workers: int = 1
     objective: str = "sharpe"
     top: int = 10
+    cash: float = 100_000.0
+    sizing: str = "fraction:1"
+    fees: str = Field("0", description="PCT[,FIXED[,MIN]] as in `quant backtest --fees`")
+    slippage: str = Field("none", description="none | constant:BPS | linear:K | sqrt:K")
+    fill_timing: str = "next_open"
+    allow_short: bool = False
 
 
 @dg.asset(
@@ -46,6 +53,7 @@ def optimizations(
         dataset=config.dataset,
         version=config.version,
         grid=tuple(config.grid),
+        params=dict(config.params),
         genetic=config.genetic,
         population=config.population,
         generations=config.generations,
@@ -53,6 +61,14 @@ def optimizations(
         objective=config.objective,
         walk_forward=parse_walk_forward(config.walk_forward) if config.walk_forward else None,
         workers=config.workers,
+        config=engine_options(
+            config.cash,
+            config.sizing,
+            config.fees,
+            config.slippage,
+            config.fill_timing,
+            config.allow_short,
+        ),
     )
     opt = run_optimization(str(lake.root), request)
     info = write_optimization(lake, opt, author="dagster")

@@ -46,24 +46,6 @@ TimingOpt = Annotated[
 ShortOpt = Annotated[bool, typer.Option("--allow-short", help="Allow short positions.")]
 
 
-def engine_options(
-    cash: float, sizing: str, fees: str, slippage: str, fill_timing: str, allow_short: bool
-) -> dict[str, Any]:
-    """The engine config (BacktestConfig fields) from the `quant backtest`-style options."""
-    from quant.backtest import cli_args
-    from quant.backtest.runner import engine_config
-
-    cfg = {
-        "cash": cash,
-        "sizing": cli_args.parse_sizing(sizing).model_dump(),
-        "fees": cli_args.parse_fees(fees).model_dump(),
-        "slippage": cli_args.parse_slippage(slippage).model_dump(),
-        "fill_timing": fill_timing,
-        "allow_short": allow_short,
-    }
-    return engine_config(cfg).model_dump(mode="json", include=set(cfg))
-
-
 def _settings(ctx: typer.Context) -> Any:
     from quant.cli import settings  # the root module imports this one
 
@@ -110,7 +92,7 @@ def optimize(
     if not grid and not genetic:
         raise QuantError("give --grid name=start:stop:step (repeatable) or --genetic")
     from quant.backtest.cli_args import parse_params
-    from quant.backtest.optimize import OptimizeRequest, run_optimization
+    from quant.backtest.optimize import OptimizeRequest, engine_options, run_optimization
     from quant.backtest.optimize_results import summary, write_optimization
     from quant.backtest.walkforward import parse_walk_forward
     from quant.data.store import DatasetStore
@@ -166,6 +148,7 @@ def check_lookahead_cmd(
     """Re-run a strategy on truncated histories; exit 1 if any past decision changes."""
     from quant.backtest.cli_args import parse_params
     from quant.backtest.lookahead import check_lookahead
+    from quant.backtest.optimize import engine_options
     from quant.backtest.runner import BacktestFactory, BarsRef, params_model
 
     lake = str(_settings(ctx).lake)

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quant.backtest import cli_args
 from quant.backtest.evaluate import BarRange, EvaluationPool
 from quant.backtest.runner import BacktestFactory, BarsRef, engine_config, params_model
 from quant.backtest.search import (
@@ -78,6 +79,21 @@ class Optimization:
             return dict(self.search.best.params)
         assert self.walk is not None
         return dict(self.walk.windows[-1].search.best.params)
+
+
+def engine_options(
+    cash: float, sizing: str, fees: str, slippage: str, fill_timing: str, allow_short: bool
+) -> dict[str, Any]:
+    """Engine config (BacktestConfig fields) from `quant backtest`-style option strings."""
+    cfg = {
+        "cash": cash,
+        "sizing": cli_args.parse_sizing(sizing).model_dump(),
+        "fees": cli_args.parse_fees(fees).model_dump(),
+        "slippage": cli_args.parse_slippage(slippage).model_dump(),
+        "fill_timing": fill_timing,
+        "allow_short": allow_short,
+    }
+    return engine_config(cfg).model_dump(mode="json", include=set(cfg))
 
 
 def run_id_of(request: OptimizeRequest, bars_version: int) -> str:

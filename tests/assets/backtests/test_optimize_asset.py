@@ -14,7 +14,7 @@ def test_optimization_job_is_in_the_definitions():
 def test_optimizations_asset_writes_rows_with_lineage_and_best_params_metadata(tmp_path):
     lake = tmp_path / "lk"
     bars = write_bars(lake, n=250, symbols=("SPX",))
-    config = {"grid": ["fast=5:10:5", "slow=20:40:20"], "symbol": "SPX"}
+    config = {"grid": ["fast=5:10:5", "slow=20:40:20"], "symbol": "SPX", "fees": "0.1"}
 
     result = dg.materialize(
         [optimizations],
@@ -30,4 +30,5 @@ def test_optimizations_asset_writes_rows_with_lineage_and_best_params_metadata(t
     assert mat.metadata["evaluated"].value == 4
     assert set(mat.metadata["best_params"].value) == {"fast", "slow"}
     assert "| rank |" in mat.metadata["top"].value
-    assert DatasetStore(lake).read("optimizations").height == 4
+    rows = DatasetStore(lake).read("optimizations")
+    assert rows.height == 4 and (rows["fees"] > 0).all()
