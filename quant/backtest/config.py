@@ -116,6 +116,17 @@ class BacktestConfig(_Frozen):
             raise ValueError("risk sizing risks at most 50 % of equity per trade")
         return self
 
+    def needs_market_stats(self) -> bool:
+        """True if a rule uses sigma / mu / ADV (sqrt impact, vol/Kelly/risk sizing, shrink)."""
+        slips = [self.slippage, *self.slippage_per_symbol.values()]
+        return (
+            self.sizing.shrink_for_slippage
+            or any(s.model == "sqrt" for s in slips)
+            or self.sizing.rule in ("vol", "kelly")
+            or (self.sizing.rule == "risk" and self.stop_loss == 0.0)
+            or self.risk.max_volatility > 0.0
+        )
+
     def slippage_for(self, symbol: str) -> Slippage:
         """The slippage model of one symbol (per-symbol override, else the default)."""
         return self.slippage_per_symbol.get(symbol, self.slippage)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import ModuleType
 from typing import Any
 
@@ -49,9 +50,16 @@ class BacktestResult:
     orders: np.ndarray
     fills: np.ndarray
     trades: np.ndarray
-    metrics: Metrics
     config: BacktestConfig
     report: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        """Performance metrics of the run (computed from the records on first access)."""
+        return compute_metrics(
+            self.equity, self.ts, self.trades, self.fills, self.exposure,
+            self.config.periods_per_year,
+        )  # fmt: skip
 
     def trades_frame(self) -> pl.DataFrame:
         """Trades with symbol names and timestamps."""
@@ -91,12 +99,19 @@ def _features(mod: ModuleType, bars: BarArrays, params: Any) -> np.ndarray:
     for j in range(n_sym):
         col = bars.column(j)
         ok = ~np.isnan(col["close"])
-        f = np.asarray(mod.features({k: v[ok] for k, v in col.items()}, params), dtype=np.float64)
+        full = bool(ok.all())
+        own = col if full else {k: v[ok] for k, v in col.items()}
+        f = np.asarray(mod.features(own, params), dtype=np.float64)
         if f.ndim != 2 or f.shape[0] != int(ok.sum()):
             raise FeatureError(f"{mod.NAME}.features returned shape {f.shape}, want (bars, k)")
         if out is None:
-            out = np.full((n, n_sym, f.shape[1]), np.nan)
-        out[ok, j, :] = f
+            out = np.full((n, n_sym, f.shape[1]), np.nan) if not full or n_sym > 1 else None
+            if out is None:
+                return np.ascontiguousarray(f.reshape(n, 1, -1))
+        if full:
+            out[:, j, :] = f
+        else:
+            out[ok, j, :] = f
     assert out is not None
     return out
 
@@ -118,7 +133,10 @@ def run_backtest(
     arr = bars if isinstance(bars, BarArrays) else from_frame(bars)
     n, n_sym = arr.shape
     feats = _features(mod, arr, p)
-    sigma, mu, adv = rolling_market_stats(arr.close, arr.volume, cfg.stats_window)
+    if cfg.needs_market_stats():
+        sigma, mu, adv = rolling_market_stats(arr.close, arr.volume, cfg.stats_window)
+    else:
+        sigma = mu = adv = np.full((1, n_sym), np.nan)
     day = np.ascontiguousarray(arr.ts // _NS_PER_DAY)
     pvec = np.ascontiguousarray(mod.params_array(p), dtype=np.float64)
     state0 = np.asarray(mod.init_state(p), dtype=np.float64)
@@ -146,7 +164,6 @@ def run_backtest(
     n_o, n_f, n_t = record_counts(acct)
     equity, exposure, targets, halt = out
     fl, tr = fills[:n_f].copy(), trades[:n_t].copy()
-    metrics = compute_metrics(equity, arr.ts, tr, fl, exposure, cfg.periods_per_year)
     return BacktestResult(
         strategy=mod.NAME,
         params=p.model_dump(),
@@ -159,7 +176,6 @@ def run_backtest(
         orders=orders[:n_o].copy(),
         fills=fl,
         trades=tr,
-        metrics=metrics,
         config=cfg,
         report=cfg.describe(),
     )

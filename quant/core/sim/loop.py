@@ -109,6 +109,12 @@ def _sign(x: float) -> float:
 
 
 @njit
+def _row(stat: np.ndarray, t: int) -> int:
+    """Row of a market-stat array for bar t (a one-row array holds a constant: not needed)."""
+    return t if stat.shape[0] > 1 else 0
+
+
+@njit
 def _mark(book: np.ndarray, acct: np.ndarray) -> tuple[float, float]:
     """(equity, gross exposure) at the last closes."""
     eq = acct[A_CASH]
@@ -167,8 +173,9 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
     sigma, adv = stats[0], stats[2]
     at_close = int(cfg[C_FILL_TIMING]) != FILL_NEXT_OPEN
     k = t if same else t - 1
-    sig = sigma[k, s] if k >= 0 else math.nan
-    ad = adv[k, s] if k >= 0 else math.nan
+    r = _row(sigma, k)
+    sig = sigma[r, s] if k >= 0 else math.nan
+    ad = adv[r, s] if k >= 0 else math.nan
     cost = (
         cfg[C_PARTICIPATION],
         costs[s, K_SLIP_MODEL],
@@ -286,14 +293,15 @@ def _act(stats, cfg, costs, orders, book, acct, s, t, tgt, price, eq, gross):
     if d == 0.0:
         return
     sl = cfg[C_STOP_LOSS]
-    sg = sigma[t, s]
+    r = _row(sigma, t)
+    sg = sigma[r, s]
     stop_dist = sl * price if sl > 0.0 else 2.0 * sg * price
     units = size_units(
-        int(cfg[C_SIZING]), cfg[C_SIZE_PARAM], eq, price, stop_dist, sg, mu[t, s], cfg[C_PPY]
+        int(cfg[C_SIZING]), cfg[C_SIZE_PARAM], eq, price, stop_dist, sg, mu[r, s], cfg[C_PPY]
     ) * min(abs(tgt), 1.0)
     if cfg[C_SHRINK] != 0.0:
         units = shrink_for_impact(
-            units, stop_dist, price, costs[s, K_SLIP_MODEL], costs[s, K_SLIP_PARAM], sg, adv[t, s]
+            units, stop_dist, price, costs[s, K_SLIP_MODEL], costs[s, K_SLIP_PARAM], sg, adv[r, s]
         )
     wanted = units
     have = abs(pos) if _sign(pos) == d else 0.0
@@ -337,7 +345,8 @@ _SIG = types.int64(
 def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io, out):
     """Run the bar loop; returns -1 when done or the bar where a record array overflowed.
 
-    bars = (open, high, low, close, volume), stats = (sigma, mu, adv), each float64[n, S];
+    bars = (open, high, low, close, volume), stats = (sigma, mu, adv), each float64[n, S]
+    (or float64[1, S] of NaN when no rule of the config uses them);
     day: int64[n] trading-day number (daily-loss reset); feats: float64[n, S, K];
     state: float64[S, n_state] (strategy state, in/out); cfg: float64[N_CFG];
     costs: float64[S, N_COST]; book_io = (orders, fills, trades, book, acct) (in/out);
@@ -387,7 +396,7 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
                 continue
             tgt = decide(feats[t, s], book[s, B_POS], state[s], params)
             targets[t, s] = tgt
-            vh = volatility_halt(stats[0][t, s], cfg[C_PPY], cfg[C_VOL_HALT])
+            vh = volatility_halt(stats[0][_row(stats[0], t), s], cfg[C_PPY], cfg[C_VOL_HALT])
             if vh:
                 if book[s, B_VOL_HALTED] == 0.0:
                     book[s, B_VOL_HALTED] = 1.0

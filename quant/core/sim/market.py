@@ -34,6 +34,8 @@ def rolling_market_stats_1d(
     prev = math.nan
     s_sig, s_mu, s_adv = math.nan, math.nan, math.nan
     s_r = 0.0
+    i_r = 0
+    i_v = 0
     s_r2 = 0.0
     s_v = 0.0
     for t in range(n):
@@ -41,23 +43,23 @@ def rolling_market_stats_1d(
         if not math.isnan(c):
             if not math.isnan(prev) and prev > 0.0 and c > 0.0:
                 r = math.log(c / prev)
-                slot = n_r % window
                 if n_r >= window:
-                    s_r -= rets[slot]
-                    s_r2 -= rets[slot] * rets[slot]
-                rets[slot] = r
+                    s_r -= rets[i_r]
+                    s_r2 -= rets[i_r] * rets[i_r]
+                rets[i_r] = r
                 s_r += r
                 s_r2 += r * r
                 n_r += 1
+                i_r = i_r + 1 if i_r + 1 < window else 0
             prev = c
             v = volume[t]
             if not math.isnan(v):
-                slot = n_v % window
                 if n_v >= window:
-                    s_v -= vols[slot]
-                vols[slot] = v
+                    s_v -= vols[i_v]
+                vols[i_v] = v
                 s_v += v
                 n_v += 1
+                i_v = i_v + 1 if i_v + 1 < window else 0
             k = min(n_r, window)
             if k >= 2:
                 s_mu = s_r / k
