@@ -26,6 +26,10 @@ STEPS: list[tuple[str, str]] = [
 ]
 
 
+# Dagster's console logger defaults to DEBUG; the demo prints INFO and above.
+_QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
 def _instance() -> dg.DagsterInstance:
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster").resolve())))
     home.mkdir(parents=True, exist_ok=True)
@@ -42,7 +46,9 @@ def _run_job(job: dg.JobDefinition, instance: dg.DagsterInstance) -> list[dict]:
     )
     out = []
     for key in keys:
-        result = job.execute_in_process(instance=instance, partition_key=key, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, partition_key=key, raise_on_error=False, run_config=_QUIET
+        )
         if not result.success:
             raise SystemExit(f"demo: job {job.name} failed (partition {key}); see the Dagster UI")
         for ev in result.get_asset_materialization_events():
