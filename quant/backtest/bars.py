@@ -7,6 +7,7 @@ close). Symbols are ordered alphabetically; column j of every array is ``symbols
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,9 +39,31 @@ class BarArrays:
         """(n_bars, n_symbols)."""
         return self.close.shape
 
-    def column(self, j: int) -> dict[str, np.ndarray]:
-        """One symbol's 1-D OHLCV arrays (NaN where it has no bar)."""
-        return {k: np.ascontiguousarray(getattr(self, k)[:, j]) for k in PRICE_COLUMNS}
+    def column(self, j: int) -> Mapping[str, np.ndarray]:
+        """One symbol's 1-D OHLCV arrays (NaN where it has no bar), extracted on first use."""
+        return SymbolColumns(self, j)
+
+
+class SymbolColumns(Mapping[str, np.ndarray]):
+    """Read-only mapping ``field -> float64[n_bars]`` of one symbol; a field is copied out of
+    the (bars x symbols) array only when asked for (most strategies read just the close)."""
+
+    def __init__(self, bars: BarArrays, j: int) -> None:
+        self._bars, self._j, self._cache = bars, j, {}
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        col = self._cache.get(key)
+        if col is None:
+            if key not in PRICE_COLUMNS:
+                raise KeyError(key)
+            col = self._cache[key] = np.ascontiguousarray(getattr(self._bars, key)[:, self._j])
+        return col
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PRICE_COLUMNS)
+
+    def __len__(self) -> int:
+        return len(PRICE_COLUMNS)
 
 
 def from_arrays(

@@ -95,6 +95,7 @@ def _records_frame(rec: np.ndarray, symbols, ts, bar_cols) -> pl.DataFrame:
 def _features(mod: ModuleType, bars: BarArrays, params: Any) -> np.ndarray:
     """float64[n, S, K]: the strategy's features per symbol, computed on its own bars only."""
     n, n_sym = bars.shape
+    complete = not np.isnan(bars.close).any()  # every symbol has every bar: no NaN prefill
     out: np.ndarray | None = None
     for j in range(n_sym):
         col = bars.column(j)
@@ -105,9 +106,10 @@ def _features(mod: ModuleType, bars: BarArrays, params: Any) -> np.ndarray:
         if f.ndim != 2 or f.shape[0] != int(ok.sum()):
             raise FeatureError(f"{mod.NAME}.features returned shape {f.shape}, want (bars, k)")
         if out is None:
-            out = np.full((n, n_sym, f.shape[1]), np.nan) if not full or n_sym > 1 else None
-            if out is None:
+            if n_sym == 1 and full:
                 return np.ascontiguousarray(f.reshape(n, 1, -1))
+            shape = (n, n_sym, f.shape[1])
+            out = np.empty(shape) if complete else np.full(shape, np.nan)
         if full:
             out[:, j, :] = f
         else:

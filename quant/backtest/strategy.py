@@ -1,7 +1,7 @@
 """Finding strategies by name and validating their params (the engine's view of strategies/).
 
 A strategy is a module with ``NAME``, a frozen pydantic ``Params``, ``N_STATE``,
-``params_array(p) -> float64[:]``, ``features(bars: dict[str, float64[:]], p) -> float64[n, K]``,
+``params_array(p) -> float64[:]``, ``features(bars: Mapping[str, float64[:]], p) -> float64[n, K]``,
 ``init_state(p) -> float64[N_STATE]`` and ``decide`` (a numba function of signature
 ``quant.core.sim.layout.DECIDE_SIG``).
 """

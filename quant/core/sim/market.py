@@ -19,74 +19,81 @@ from quant.core.jit import njit
 
 
 @njit
-def rolling_market_stats_1d(
-    close: np.ndarray, volume: np.ndarray, window: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(sigma, mu, adv)`` of one symbol's bars (see the module docstring)."""
-    n = close.shape[0]
-    sigma = np.full(n, np.nan)
-    mu = np.full(n, np.nan)
-    adv = np.full(n, np.nan)
-    rets = np.zeros(max(window, 1))
-    vols = np.zeros(max(window, 1))
-    n_r = 0
-    n_v = 0
-    prev = math.nan
-    s_sig, s_mu, s_adv = math.nan, math.nan, math.nan
-    s_r = 0.0
-    i_r = 0
-    i_v = 0
-    s_r2 = 0.0
-    s_v = 0.0
-    for t in range(n):
-        sigma[t] = s_sig  # known before bar t opens: bars up to t-1 only
-        mu[t] = s_mu
-        adv[t] = s_adv
-        c = close[t]
-        if not math.isnan(c):
-            if not math.isnan(prev) and prev > 0.0 and c > 0.0:
-                r = math.log(c / prev)
-                if n_r >= window:
-                    s_r -= rets[i_r]
-                    s_r2 -= rets[i_r] * rets[i_r]
-                rets[i_r] = r
-                s_r += r
-                s_r2 += r * r
-                n_r += 1
-                i_r = i_r + 1 if i_r + 1 < window else 0
-            prev = c
-            v = volume[t]
-            if not math.isnan(v):
-                if n_v >= window:
-                    s_v -= vols[i_v]
-                vols[i_v] = v
-                s_v += v
-                n_v += 1
-                i_v = i_v + 1 if i_v + 1 < window else 0
-            k = min(n_r, window)
-            if k >= 2:
-                s_mu = s_r / k
-                s_sig = math.sqrt(max(s_r2 - k * s_mu * s_mu, 0.0) / (k - 1))
-            kv = min(n_v, window)
-            if kv >= 1:
-                s_adv = s_v / kv
-    return sigma, mu, adv
-
-
-@njit
 def rolling_market_stats(
     close: np.ndarray, volume: np.ndarray, window: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """2-D (bars x symbols) form of ``rolling_market_stats_1d``; C-contiguous outputs."""
+    """``(sigma, mu, adv)`` float64[n, S] C arrays of (bars x symbols) inputs (module docstring).
+
+    One pass in memory order (bar outer, symbol inner) with per-symbol running sums.
+    """
     n, k = close.shape
     sigma = np.empty((n, k))
     mu = np.empty((n, k))
     adv = np.empty((n, k))
-    for j in range(k):
-        s, m, a = rolling_market_stats_1d(
-            np.ascontiguousarray(close[:, j]), np.ascontiguousarray(volume[:, j]), window
-        )
-        sigma[:, j] = s
-        mu[:, j] = m
-        adv[:, j] = a
+    w = max(window, 1)
+    rets = np.zeros((k, w))
+    vols = np.zeros((k, w))
+    n_r = np.zeros(k, np.int64)
+    n_v = np.zeros(k, np.int64)
+    i_r = np.zeros(k, np.int64)
+    i_v = np.zeros(k, np.int64)
+    prev = np.full(k, np.nan)
+    s_sig = np.full(k, np.nan)
+    s_mu = np.full(k, np.nan)
+    s_adv = np.full(k, np.nan)
+    s_r = np.zeros(k)
+    s_r2 = np.zeros(k)
+    s_v = np.zeros(k)
+    for t in range(n):
+        for j in range(k):
+            sigma[t, j] = s_sig[j]  # known before bar t opens: bars up to t-1 only
+            mu[t, j] = s_mu[j]
+            adv[t, j] = s_adv[j]
+            c = close[t, j]
+            if math.isnan(c):
+                continue
+            p = prev[j]
+            if not math.isnan(p) and p > 0.0 and c > 0.0:
+                r = math.log(c / p)
+                ir = i_r[j]
+                if n_r[j] >= window:
+                    old = rets[j, ir]
+                    s_r[j] -= old
+                    s_r2[j] -= old * old
+                rets[j, ir] = r
+                s_r[j] += r
+                s_r2[j] += r * r
+                n_r[j] += 1
+                i_r[j] = ir + 1 if ir + 1 < window else 0
+            prev[j] = c
+            v = volume[t, j]
+            if not math.isnan(v):
+                iv = i_v[j]
+                if n_v[j] >= window:
+                    s_v[j] -= vols[j, iv]
+                vols[j, iv] = v
+                s_v[j] += v
+                n_v[j] += 1
+                i_v[j] = iv + 1 if iv + 1 < window else 0
+            kr = min(n_r[j], window)
+            if kr >= 2:
+                m = s_r[j] / kr
+                s_mu[j] = m
+                s_sig[j] = math.sqrt(max(s_r2[j] - kr * m * m, 0.0) / (kr - 1))
+            kv = min(n_v[j], window)
+            if kv >= 1:
+                s_adv[j] = s_v[j] / kv
     return sigma, mu, adv
+
+
+@njit
+def rolling_market_stats_1d(
+    close: np.ndarray, volume: np.ndarray, window: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(sigma, mu, adv)`` of one symbol's bars (see the module docstring)."""
+    sigma, mu, adv = rolling_market_stats(
+        np.ascontiguousarray(close).reshape(-1, 1),
+        np.ascontiguousarray(volume).reshape(-1, 1),
+        window,
+    )
+    return sigma[:, 0].copy(), mu[:, 0].copy(), adv[:, 0].copy()
