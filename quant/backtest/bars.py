@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import polars as pl
 
 from quant.errors import QuantError
+
+if TYPE_CHECKING:  # polars loads lazily: a run on BarArrays never imports it
+    import polars as pl
 
 PRICE_COLUMNS = ("open", "high", "low", "close", "volume")
 
@@ -100,6 +103,8 @@ def from_arrays(
 
 def from_frame(df: pl.DataFrame) -> BarArrays:
     """Align a bar-schema frame (columns symbol, ts, open, high, low, close, volume)."""
+    import polars as pl
+
     missing = [c for c in ("symbol", "ts", *PRICE_COLUMNS) if c not in df.columns]
     if missing:
         raise BarsError(f"bars miss columns {missing}")

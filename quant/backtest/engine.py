@@ -11,10 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import polars as pl
 from pydantic import BaseModel
 
 from quant.backtest import strategy as strat
@@ -27,6 +26,9 @@ from quant.core.sim.book import finish_open_trades
 from quant.core.sim.loop import record_counts, simulate
 from quant.core.sim.market import rolling_market_stats
 from quant.errors import QuantError
+
+if TYPE_CHECKING:  # polars loads lazily: a run on BarArrays never imports it
+    import polars as pl
 
 _NS_PER_DAY = 86_400 * 10**9
 
@@ -71,6 +73,8 @@ class BacktestResult:
 
 
 def _records_frame(rec: np.ndarray, symbols, ts, bar_cols) -> pl.DataFrame:
+    import polars as pl
+
     data: dict[str, Any] = {name: rec[name] for name in rec.dtype.names}
     data["symbol"] = np.array(symbols, dtype=object)[rec["symbol"]] if len(rec) else []
     for col in bar_cols:
