@@ -98,6 +98,7 @@ from quant.core.sim.layout import (
     TRADES_T,
     DecideType,
 )
+from quant.core.sim.views import borrowed_row
 from quant.risk.limits import account_halt, cap_exposure, cap_position, volatility_halt
 from quant.risk.sizing import shrink_for_impact, size_units
 
@@ -360,6 +361,8 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
     orders, fills, trades, book, acct = book_io
     equity, exposure, targets, halt = out
     n, n_sym = c_.shape
+    n_feat = feats.shape[2]
+    n_state = state.shape[1]
     timing = int(cfg[C_FILL_TIMING])
     close_out = int(cfg[C_HALT_ACTION]) == HALT_ACTION_CLOSE
     b0 = int(acct[A_BAR0])
@@ -399,7 +402,8 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
             if math.isnan(c):
                 targets[t, s] = math.nan
                 continue
-            tgt = decide(feats[t, s], book[s, B_POS], state[s], params)
+            f_row = borrowed_row(feats, (t * n_sym + s) * n_feat)  # feats[t, s], state[s]
+            tgt = decide(f_row, book[s, B_POS], borrowed_row(state, s * n_state), params)
             targets[t, s] = tgt
             vh = volatility_halt(stats[0][_row(stats[0], t), s], cfg[C_PPY], cfg[C_VOL_HALT])
             if vh:
