@@ -140,7 +140,8 @@ def run_backtest(
     n, n_sym = arr.shape
     feats = _features(mod, arr, p)
     if cfg.needs_market_stats():
-        sigma, mu, adv = rolling_market_stats(arr.close, arr.volume, cfg.stats_window)
+        with_mu = cfg.sizing.rule == "kelly"  # the only reader of mu
+        sigma, mu, adv = rolling_market_stats(arr.close, arr.volume, cfg.stats_window, with_mu)
     else:
         sigma = mu = adv = np.full((1, n_sym), np.nan)
     day = np.ascontiguousarray(arr.ts // _NS_PER_DAY)

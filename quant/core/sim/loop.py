@@ -302,7 +302,14 @@ def _act(stats, cfg, costs, orders, book, acct, s, t, tgt, price, eq, gross):
     sg = sigma[r, s]
     stop_dist = sl * price if sl > 0.0 else 2.0 * sg * price
     units = size_units(
-        int(cfg[C_SIZING]), cfg[C_SIZE_PARAM], eq, price, stop_dist, sg, mu[r, s], cfg[C_PPY]
+        int(cfg[C_SIZING]),
+        cfg[C_SIZE_PARAM],
+        eq,
+        price,
+        stop_dist,
+        sg,
+        mu[_row(mu, t), s],
+        cfg[C_PPY],
     ) * min(abs(tgt), 1.0)
     if cfg[C_SHRINK] != 0.0:
         units = shrink_for_impact(
@@ -351,7 +358,7 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
     """Run the bar loop; returns -1 when done or the bar where a record array overflowed.
 
     bars = (open, high, low, close, volume), stats = (sigma, mu, adv), each float64[n, S]
-    (or float64[1, S] of NaN when no rule of the config uses them);
+    (or float64[1, S] of NaN when no rule of the config uses them; each array on its own);
     day: int64[n] trading-day number (daily-loss reset); feats: float64[n, S, K];
     state: float64[S, n_state] (strategy state, in/out); cfg: float64[N_CFG];
     costs: float64[S, N_COST]; book_io = (orders, fills, trades, book, acct) (in/out);

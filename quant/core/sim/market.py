@@ -20,15 +20,16 @@ from quant.core.jit import njit
 
 @njit
 def rolling_market_stats(
-    close: np.ndarray, volume: np.ndarray, window: int
+    close: np.ndarray, volume: np.ndarray, window: int, with_mu: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(sigma, mu, adv)`` float64[n, S] C arrays of (bars x symbols) inputs (module docstring).
 
-    One pass in memory order (bar outer, symbol inner) with per-symbol running sums.
+    One pass in memory order (bar outer, symbol inner) with per-symbol running sums. Without
+    ``with_mu`` (only Kelly sizing reads it) ``mu`` is a float64[1, S] row of NaN.
     """
     n, k = close.shape
     sigma = np.empty((n, k))
-    mu = np.empty((n, k))
+    mu = np.empty((n, k)) if with_mu else np.full((1, k), np.nan)
     adv = np.empty((n, k))
     w = max(window, 1)
     rets = np.zeros((k, w))
@@ -47,7 +48,8 @@ def rolling_market_stats(
     for t in range(n):
         for j in range(k):
             sigma[t, j] = s_sig[j]  # known before bar t opens: bars up to t-1 only
-            mu[t, j] = s_mu[j]
+            if with_mu:
+                mu[t, j] = s_mu[j]
             adv[t, j] = s_adv[j]
             c = close[t, j]
             if math.isnan(c):

@@ -26,3 +26,22 @@ def test_rolling_stats_match_numpy_over_the_trailing_window_and_skip_gaps():
     assert sigma[12, 0] == sigma[11, 0] == sigma[10, 0]  # a gap carries the last value
     assert np.isnan(sigma[2, 0]) and not np.isnan(sigma[3, 0])
     assert np.isnan(adv[0, 0]) and adv[1, 0] == vol[0]
+
+
+def test_columns_are_independent_and_without_mu_sigma_and_adv_are_unchanged():
+    rng = np.random.default_rng(2)
+    close = 50 * np.exp(np.cumsum(rng.normal(0, 0.02, (400, 3)), axis=0))
+    vol = rng.uniform(100, 200, (400, 3))
+    close[rng.random((400, 3)) < 0.05] = np.nan
+
+    both = rolling_market_stats(close, vol, 15)
+    no_mu = rolling_market_stats(close, vol, 15, False)
+    one = rolling_market_stats(
+        np.ascontiguousarray(close[:, 1:2]), np.ascontiguousarray(vol[:, 1:2]), 15
+    )
+
+    for a, b in ((both[0], no_mu[0]), (both[2], no_mu[2])):
+        assert a.tobytes() == b.tobytes()
+    assert no_mu[1].shape == (1, 3) and np.isnan(no_mu[1]).all()
+    for a, b in zip(both, one, strict=True):
+        assert a[:, 1].tobytes() == b[:, 0].tobytes()
