@@ -122,6 +122,13 @@ def _features(mod: ModuleType, bars: BarArrays, params: Any) -> np.ndarray:
     return out
 
 
+def _trim(records: np.ndarray, count: int) -> np.ndarray:
+    """Shrink a record array the engine allocated (and alone references) to ``count`` rows in
+    place: a realloc instead of copying the used rows out of a mostly empty buffer."""
+    records.resize(count, refcheck=False)
+    return records
+
+
 def _capacity(n: int, n_sym: int) -> int:
     return 256 + (n * n_sym) // 8
 
@@ -170,7 +177,7 @@ def run_backtest(
         cap = int(max(record_counts(acct)) * max(n / max(stop, 1), 1.0) * 1.5) + cap
     n_o, n_f, n_t = record_counts(acct)
     equity, exposure, targets, halt = out
-    fl, tr = fills[:n_f].copy(), trades[:n_t].copy()
+    fl, tr = _trim(fills, n_f), _trim(trades, n_t)
     return BacktestResult(
         strategy=mod.NAME,
         params=p.model_dump(),
@@ -180,7 +187,7 @@ def run_backtest(
         exposure=exposure,
         targets=targets,
         halt=halt,
-        orders=orders[:n_o].copy(),
+        orders=_trim(orders, n_o),
         fills=fl,
         trades=tr,
         config=cfg,
