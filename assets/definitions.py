@@ -2,10 +2,11 @@
 
 import dagster as dg
 
-from assets import datasets, features, samples
+from assets import bars, datasets, features, samples
 
 defs = dg.Definitions.merge(
     samples.defs,
+    bars.defs,
     datasets.defs,
     features.defs,
 )

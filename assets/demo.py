@@ -19,11 +19,16 @@ from assets.definitions import defs
 # (job name, human description). Later capabilities append their step here.
 STEPS: list[tuple[str, str]] = [
     ("samples_job", "catalogue the shipped sample files"),
-    # after the bars step (bars_1d): features need the daily bars
+    ("bars_job", "ingest the shipped daily bars into bars_1d (one run per symbol)"),
+    ("bars_intraday_job", "ingest IDX2006 5-minute bars, resample them to 1h"),
     ("features_job", "daily features per symbol from bars_1d"),
     # keep last: pins every dataset the steps above wrote, as one snapshot
     ("snapshot", "snapshot every dataset's latest version"),
 ]
+
+
+# Dagster's console logger defaults to DEBUG; the demo prints INFO and above.
+_QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def _instance() -> dg.DagsterInstance:
@@ -42,7 +47,9 @@ def _run_job(job: dg.JobDefinition, instance: dg.DagsterInstance) -> list[dict]:
     )
     out = []
     for key in keys:
-        result = job.execute_in_process(instance=instance, partition_key=key, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, partition_key=key, raise_on_error=False, run_config=_QUIET
+        )
         if not result.success:
             raise SystemExit(f"demo: job {job.name} failed (partition {key}); see the Dagster UI")
         for ev in result.get_asset_materialization_events():

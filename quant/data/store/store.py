@@ -12,6 +12,9 @@ Writers take the dataset's writer lock; readers never lock (a Delta version is i
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -47,6 +50,7 @@ from quant.data.store.schema import decode_schema, logical_schema, to_arrow
 from quant.data.store.versioning import VersioningMixin
 
 META = "_quant"
+_COMMIT = re.compile(r"^\d{20}\.json$")
 
 
 class DatasetStore(VersioningMixin, MaintenanceMixin):
@@ -108,15 +112,50 @@ class DatasetStore(VersioningMixin, MaintenanceMixin):
         return DeltaTable(self.table_uri(name), version=version)
 
     # -- history -----------------------------------------------------------------------
+    def latest_version(self, name: str) -> int:
+        """The newest version number (for a local lake: from the log listing, no log replay)."""
+        if self.is_uri:
+            return self.open_table(name).version()
+        log_dir = Path(self.table_uri(name)) / "_delta_log"
+        try:
+            numbers = [int(e.name[:20]) for e in os.scandir(log_dir) if _COMMIT.match(e.name)]
+        except FileNotFoundError:
+            numbers = []
+        if not numbers:
+            raise DatasetNotFound(f"dataset '{name}' does not exist in lake {self.root}")
+        return max(numbers)
+
+    def _commits(self, name: str, after: int, latest: int) -> list[dict[str, Any]]:
+        """commitInfo of versions ``after+1 .. latest`` (local: read from the log files)."""
+        if self.is_uri:
+            commits = self.open_table(name).history(latest - after if after >= 0 else None)
+            return [c for c in commits if after < int(c["version"]) <= latest]
+        log_dir = Path(self.table_uri(name)) / "_delta_log"
+        out = []
+        for v in range(after + 1, latest + 1):
+            info: dict[str, Any] = {"version": v}
+            with open(log_dir / f"{v:020d}.json") as fh:
+                for line in fh:
+                    action = json.loads(line)
+                    if "commitInfo" in action:
+                        info.update(action["commitInfo"], version=v)
+                        break
+            out.append(info)
+        return out
+
     def _records(self, name: str) -> list[tuple[VersionInfo, dict[str, str]]]:
-        dt = self.open_table(name)
-        latest = dt.version()
+        """Decoded history, oldest first; cached per dataset and extended incrementally."""
+        latest = self.latest_version(name)
         with self._mutex:
-            cached = self._history.get(name)
-            if cached and cached[0] == latest:
-                return cached[1]
-        recs = sorted((metadata.decode(name, c) for c in dt.history()), key=lambda r: r[0].version)
-        for i in range(1, len(recs)):
+            cached_latest, cached = self._history.get(name, (-1, []))
+        if cached_latest == latest:
+            return cached
+        if cached_latest > latest:  # the dataset was re-created
+            cached_latest, cached = -1, []
+        commits = self._commits(name, cached_latest, latest)
+        new = sorted((metadata.decode(name, c) for c in commits), key=lambda r: r[0].version)
+        recs = [*cached, *new]
+        for i in range(max(1, len(cached)), len(recs)):
             info, raw = recs[i]
             if "operation" not in raw and raw["_delta_operation"] in metadata.NO_DATA_CHANGE:
                 recs[i] = (metadata.inherit(info, recs[i - 1][0]), raw)
@@ -251,7 +290,13 @@ class DatasetStore(VersioningMixin, MaintenanceMixin):
         return self.version_info(name, version)
 
     def append(self, name: str, data: Any, **kwargs: Any) -> VersionInfo:
-        """Add rows as a new version (creates the dataset on first write)."""
+        """Add rows as a new version (creates the dataset on first write).
+
+        Keyword arguments of every write: ``message``, ``author`` (default ``user@host``),
+        ``lineage`` ({dataset: version} this data was computed from), ``extra`` (str -> str
+        commit metadata) and ``priority`` (True for HALT-related writes: they go ahead of
+        queued normal writes).
+        """
         return self._write("append", name, data, **kwargs)
 
     def overwrite(self, name: str, data: Any, **kwargs: Any) -> VersionInfo:

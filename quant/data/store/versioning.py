@@ -12,9 +12,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+from deltalake.exceptions import CommitFailedError
 
 from quant.data.store import metadata, writes
-from quant.data.store.errors import InvalidWrite, SnapshotNotFound, TagNotFound
+from quant.data.store.errors import (
+    CommitConflict,
+    InvalidWrite,
+    SnapshotNotFound,
+    TagNotFound,
+)
 from quant.data.store.metadata import VersionInfo
 from quant.data.store.names import check_dataset, check_tag
 from quant.data.store.schema import encode_schema
@@ -70,12 +76,18 @@ class VersioningMixin:
                 "code_version": metadata.code_version(),
                 "extra": {"rollback_to": str(target), "rollback_from": str(current)},
             }
-            dt.restore(
-                target,
-                commit_properties=writes.commit_properties(values),
-                post_commithook_properties=writes.HOOKS,
-            )
-            version = self.open_table(name).version()
+            try:
+                dt.restore(
+                    target,
+                    commit_properties=writes.commit_properties(values),
+                    post_commithook_properties=writes.HOOKS,
+                )
+            except CommitFailedError as err:
+                raise CommitConflict(
+                    f"dataset '{name}': rollback lost a commit race to a writer outside the "
+                    f"store's lock; nothing was written ({err})"
+                ) from None
+            version = self.latest_version(name)
         return self.version_info(name, version)
 
     # -- tags --------------------------------------------------------------------------

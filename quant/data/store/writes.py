@@ -38,8 +38,9 @@ def commit_properties(values: dict[str, Any]) -> CommitProperties:
 def current_state(store: DatasetStore, name: str, dt: DeltaTable) -> tuple[int, Checksum, pa.Schema]:
     """(rows, checksum, logical schema) of the latest version, recomputed if a foreign writer
     left no store metadata."""
-    info, raw = store.version_record(name, dt.version())
-    schema = store.logical_schema_at(name, dt.version())
+    version = dt.version()
+    info, _ = store.version_record(name, version)
+    schema = store.logical_schema_at(name, version)
     if info.checksum and info.rows_total >= 0:
         return info.rows_total, Checksum.parse(info.checksum), schema
     data = dt.to_pyarrow_dataset()
@@ -122,7 +123,7 @@ def _commit_once(
             .when_not_matched_insert_all()
             .execute()
         )
-    return store.open_table(name).version()
+    return store.latest_version(name)
 
 
 def _upsert_delta(dt: DeltaTable, stored: pa.Table, key: Sequence[str]) -> tuple[int, int, Checksum]:
