@@ -102,6 +102,8 @@ from quant.risk.limits import account_halt, cap_exposure, cap_position, volatili
 from quant.risk.sizing import shrink_for_impact, size_units
 
 _EPS = 1e-9
+#: Free record rows per symbol the loop wants before each bar (one bar writes far fewer).
+ROOM_PER_SYMBOL = 16
 _SHAVE = 1.0 - 1e-12  # keeps cash >= 0 through the rounding of qty * price + fee
 
 
@@ -347,7 +349,11 @@ _SIG = types.int64(
 
 @njit(_SIG)
 def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io, out):
-    """Run the bar loop; returns -1 when done or the bar where a record array overflowed.
+    """Run the bar loop; returns -1 when done, or the bar it paused before for record room.
+
+    It pauses before a bar when any record array has fewer than ``ROOM_PER_SYMBOL * S`` free
+    rows (more than one bar can write); the caller grows the arrays and calls again with the
+    remaining bars (state, book and records carry over), so no run ever loses a record.
 
     bars = (open, high, low, close, volume), stats = (sigma, mu, adv), each float64[n, S]
     (or float64[1, S] of NaN when no rule of the config uses them);
@@ -363,7 +369,15 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
     timing = int(cfg[C_FILL_TIMING])
     close_out = int(cfg[C_HALT_ACTION]) == HALT_ACTION_CLOSE
     b0 = int(acct[A_BAR0])
+    room = ROOM_PER_SYMBOL * n_sym
     for t in range(n):
+        if (
+            orders.shape[0] - acct[A_N_ORDERS] < room
+            or fills.shape[0] - acct[A_N_FILLS] < room
+            or trades.shape[0] - acct[A_N_TRADES] < room
+        ):
+            acct[A_BAR0] = b0 + t  # pause before bar t: the driver grows the records, resumes
+            return t
         new_day = day[t] != acct[A_LAST_DAY]
         if new_day:
             acct[A_DAY_START] = acct[A_EQUITY]
