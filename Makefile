@@ -8,6 +8,7 @@ UV_VERSION := 0.13.8
 UV := .uv/bin/uv
 BIN := .venv/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
+UI_PORT ?= 3000
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 .PHONY: help install install-bench demo test ui lab bench lint format dagster-home clean
@@ -32,7 +33,7 @@ dagster-home:
 demo: install dagster-home  ## Run the whole pipeline on the shipped samples
 	$(BIN)/python -m assets.demo
 
-test: install  ## Run the whole test suite
+test: install dagster-home  ## Run the whole test suite
 	$(BIN)/pytest -q
 
 bench: install-bench  ## Benchmarks against named peers (prints medians and ratios)
@@ -47,7 +48,7 @@ format: install  ## Apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 ui: install dagster-home  ## Dagster webserver + daemon on 127.0.0.1:3000 (Ctrl-C / SIGTERM stop it)
-	exec env --default-signal=INT,TERM $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+	exec env --default-signal=INT,TERM $(BIN)/dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml
 
 lab: install  ## JupyterLab with the project's venv as the "quant" kernel
 	$(BIN)/python -m ipykernel install --sys-prefix --name quant --display-name "quant (project .venv)" >/dev/null

@@ -20,9 +20,14 @@ from assets.definitions import defs
 STEPS: list[tuple[str, str]] = [
     ("samples_job", "catalogue the shipped sample files"),
     ("backtests_job", "backtest every strategy on every daily symbol's bars_1d"),
+    ("optimization_job", "grid-search sma_crossover on SPX daily bars (12 candidates)"),
     # keep last: pins every dataset the steps above wrote, as one snapshot
     ("snapshot", "snapshot every dataset's latest version"),
 ]
+
+
+# Dagster's console logger defaults to DEBUG; the demo prints INFO and above.
+_QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def _instance() -> dg.DagsterInstance:
@@ -41,7 +46,9 @@ def _run_job(job: dg.JobDefinition, instance: dg.DagsterInstance) -> list[dict]:
     )
     out = []
     for key in keys:
-        result = job.execute_in_process(instance=instance, partition_key=key, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, partition_key=key, raise_on_error=False, run_config=_QUIET
+        )
         if not result.success:
             raise SystemExit(f"demo: job {job.name} failed (partition {key}); see the Dagster UI")
         for ev in result.get_asset_materialization_events():

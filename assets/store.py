@@ -39,9 +39,7 @@ def store_result(info: VersionInfo, **metadata: Any) -> dg.MaterializeResult:
     }
     for ds, v in info.lineage.items():
         meta[f"upstream/{ds}"] = v
-    return dg.MaterializeResult(
-        metadata=meta, data_version=dg.DataVersion(f"{info.name}@v{info.version}")
-    )
+    return dg.MaterializeResult(metadata=meta, data_version=dg.DataVersion(str(info.version)))
 
 
 #: The one ``store`` resource instance: Definitions.merge rejects two different objects under

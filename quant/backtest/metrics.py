@@ -16,7 +16,8 @@ Conventions (every number below follows them; ARCHITECTURE.md repeats them):
   given in bars and in days of the ``ts`` clock (int64 ns UTC).
 * Trade statistics use ``trades['pnl']`` (net of fees and slippage): a win has pnl > 0, a
   loss pnl < 0; profit factor = gross profit / gross loss, ``inf`` when there are wins and
-  no losses. Averages are in account currency; ``avg_loss`` is negative.
+  no losses. Averages are in account currency; ``avg_loss`` is negative. A trade still open
+  at the last bar (``exit_bar == -1``) counts with its marked-to-market pnl.
 * Exposure: mean of the per-bar gross exposure (position value / equity) and the fraction of
   bars with non-zero exposure. Turnover: traded notional ``Σ qty·price`` over the mean equity
   (whole period; ``turnover_annual`` scales it by ``ppy / n_returns``).

@@ -1,11 +1,11 @@
 """Parameter spaces for the optimiser: ``k=a:b:step`` grid specs checked against Params bounds.
 
 A space is a tuple of dimensions, each a finite, ordered list of values for one field of a
-strategy's pydantic ``Params`` model. Grid search walks the Cartesian product; the genetic
-search encodes a candidate as one index per dimension. Fields that are not searched keep
-their default. A combination the Params model rejects (a cross-field rule such as
-``fast < slow``) is not a candidate: grid search skips it, the genetic search gives it the
-worst fitness.
+strategy's pydantic ``Params`` model, plus fixed values for some other fields. Grid search
+walks the Cartesian product; the genetic search encodes a candidate as one index per
+dimension. Fields neither searched nor fixed keep their default. A combination the Params
+model rejects (a cross-field rule such as ``fast < slow``) is not a candidate: grid search
+skips it, the genetic search gives it the worst fitness.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import annotated_types as at
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from quant.errors import QuantError
 
@@ -48,6 +48,7 @@ class ParamSpace:
 
     model: type[BaseModel]
     dims: tuple[Dimension, ...]
+    fixed: tuple[tuple[str, Any], ...] = ()  # (name, value) pairs applied to every candidate
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -64,11 +65,12 @@ class ParamSpace:
         """Number of combinations (valid or not)."""
         return math.prod(self.shape)
 
-    def params_at(self, index: Sequence[int]) -> dict[str, int | float]:
-        """Searched values of one candidate given one index per dimension."""
-        return {d.name: d.values[int(i)] for d, i in zip(self.dims, index, strict=True)}
+    def params_at(self, index: Sequence[int]) -> dict[str, Any]:
+        """Fixed and searched values of one candidate given one index per dimension."""
+        searched = {d.name: d.values[int(i)] for d, i in zip(self.dims, index, strict=True)}
+        return dict(self.fixed) | searched
 
-    def grid(self) -> Iterator[dict[str, int | float]]:
+    def grid(self) -> Iterator[dict[str, Any]]:
         """Every combination in lexicographic index order (first dimension slowest)."""
         for idx in itertools.product(*(range(n) for n in self.shape)):
             yield self.params_at(idx)
@@ -149,21 +151,46 @@ def _bounded_dimension(model: type[BaseModel], name: str) -> Dimension | None:
     return Dimension(name, tuple(pts)) if pts else None
 
 
+def fixed_values(model: type[BaseModel], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Each ``name=value`` validated alone against its field (type and bounds)."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in model.model_fields:
+            known = ", ".join(model.model_fields)
+            raise ParamSpaceError(f"{model.__name__} has no parameter {name!r} (known: {known})")
+        field = model.model_fields[name]
+        ann = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+        try:
+            out[name] = TypeAdapter(ann).validate_python(value)
+        except ValidationError as err:
+            msg = err.errors()[0]["msg"]
+            raise ParamSpaceError(f"parameter {name}={value!r}: {msg}") from None
+    return out
+
+
 def build_space(
-    model: type[BaseModel], specs: Sequence[str] = (), from_bounds: bool = False
+    model: type[BaseModel],
+    specs: Sequence[str] = (),
+    from_bounds: bool = False,
+    fixed: Mapping[str, Any] | None = None,
 ) -> ParamSpace:
     """Space from grid specs; with ``from_bounds``, every other bounded numeric field joins.
 
     A bounded int field spans every integer in its bounds; a bounded float field gets
-    ``FLOAT_POINTS`` evenly spaced values. Unbounded or non-numeric fields keep defaults.
+    ``FLOAT_POINTS`` evenly spaced values. ``fixed`` values (validated per field) apply to
+    every candidate and are never searched. Other fields keep their defaults.
     """
     dims = [parse_grid_spec(model, s) for s in specs]
     names = [d.name for d in dims]
     if len(set(names)) != len(names):
         raise ParamSpaceError(f"a parameter is given twice in {list(specs)}")
+    pinned = fixed_values(model, fixed or {})
+    both = sorted(set(pinned) & set(names))
+    if both:
+        raise ParamSpaceError(f"{both} cannot be both searched (--grid) and fixed (--param)")
     if from_bounds:
         for name, field in model.model_fields.items():
-            if name in names or field.annotation not in (int, float):
+            if name in names or name in pinned or field.annotation not in (int, float):
                 continue
             dim = _bounded_dimension(model, name)
             if dim is not None:
@@ -172,7 +199,7 @@ def build_space(
         raise ParamSpaceError(
             f"nothing to search: give --grid specs or bound the fields of {model.__name__}"
         )
-    space = ParamSpace(model, tuple(dims))
+    space = ParamSpace(model, tuple(dims), tuple(sorted(pinned.items())))
     if space.size > MAX_GRID and not from_bounds:
         raise ParamSpaceError(f"the grid has {space.size} combinations (max {MAX_GRID})")
     return space

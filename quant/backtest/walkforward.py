@@ -8,7 +8,7 @@ The test evaluation runs the chosen parameters over ``[train_start, test_end)`` 
 indicators warm up on the training bars, as they would have in real time — and keeps only
 the test part: its per-bar returns, exposure, the fills in test bars and the trades opened in
 test bars. Stitching chains the test returns of all windows into one out-of-sample equity
-curve starting at the first test window's equity; trade pnl and fill notional are rescaled
+curve starting at the initial capital of the runs; trade pnl and fill notional are rescaled
 to the stitched curve's capital. The stitched metrics are ``compute_metrics`` of that curve.
 """
 
@@ -108,21 +108,30 @@ def walk_forward(
     pool: EvaluationPool,
     runner: RecordsRunner,
     windows: list[Window],
-    periods_per_year: float = 252.0,
+    periods_per_year: float | None = None,
 ) -> WalkForwardResult:
-    """Optimise on each train window with ``search``, test the best, stitch the tests."""
+    """Optimise on each train window with ``search``, test the best, stitch the tests.
+
+    ``periods_per_year`` None takes the engine's value from the first window's best metrics
+    (falling back to 252).
+    """
     results: list[WindowResult] = []
     parts: list[Records] = []
+    capital: float | None = None
     for w in windows:
         found = search(pool, (w.train_start, w.train_end))
+        if periods_per_year is None:
+            periods_per_year = float(found.best.metrics.get("periods_per_year", 252.0))
         rec = runner.records(found.best.params, (w.train_start, w.test_end))
+        capital = float(rec.equity[0]) if capital is None else capital
         part = oos_slice(rec, w.test_start - w.train_start)
         parts.append(part)
         test_m = compute_metrics(*part, periods_per_year=periods_per_year)
         results.append(WindowResult(w, found, test_m))
-    stitched = stitch(parts)
+    stitched = stitch(parts, capital)
+    ppy = periods_per_year or 252.0
     return WalkForwardResult(
-        results, compute_metrics(*stitched, periods_per_year=periods_per_year), stitched.equity
+        results, compute_metrics(*stitched, periods_per_year=ppy), stitched.equity
     )
 
 
@@ -141,9 +150,13 @@ def oos_slice(rec: Records, offset: int) -> Records:
     return Records(rec.equity[start:], rec.ts[start:], trades, fills, rec.exposure[start:])
 
 
-def stitch(parts: list[Records]) -> Records:
-    """Chain test slices (each starting at its pre-test bar) into one equity curve."""
-    equity = [parts[0].equity[:1].astype(np.float64)]
+def stitch(parts: list[Records], capital: float | None = None) -> Records:
+    """Chain test slices (each starting at its pre-test bar) into one equity curve.
+
+    The curve starts at ``capital`` (default: the first slice's starting equity).
+    """
+    start = float(parts[0].equity[0]) if capital is None else capital
+    equity = [np.array([start])]
     ts, exposure = [parts[0].ts[:1]], [parts[0].exposure[:1]]
     trades, fills = [], []
     offset = 0

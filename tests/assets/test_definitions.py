@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,11 @@ def test_definitions_load_and_validate():
     assert defs.resolve_job_def("samples_job") is not None
 
 
-def test_workspace_yaml_is_accepted_by_dagster_cli():
+def test_workspace_yaml_is_accepted_by_dagster_cli(tmp_path):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
     out = subprocess.run(
         [
             str(Path(sys.executable).parent / "dagster"),
@@ -24,6 +29,7 @@ def test_workspace_yaml_is_accepted_by_dagster_cli():
             "workspace.yaml",
         ],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,

@@ -52,3 +52,26 @@ def test_space_from_bounds_spans_every_bounded_field():
 def test_duplicate_parameter_is_rejected():
     with pytest.raises(ParamSpaceError, match="twice"):
         build_space(ToyParams, ["fast=1:2:1", "fast=3:4:1"])
+
+
+def test_fixed_params_are_validated_per_field_and_applied_to_every_candidate():
+    space = build_space(ToyParams, ["fast=1:2:1"], fixed={"slow": "30", "scale": 0.5})
+    assert list(space.grid()) == [
+        {"scale": 0.5, "slow": 30, "fast": 1},
+        {"scale": 0.5, "slow": 30, "fast": 2},
+    ]
+
+
+def test_genetic_space_does_not_search_fixed_params():
+    space = build_space(ToyParams, from_bounds=True, fixed={"slow": 30})
+    assert space.names == ("fast", "scale")
+
+
+@pytest.mark.parametrize(
+    ("fixed", "msg"),
+    [({"slow": 1}, "greater than or equal to 2"), ({"fast": 3}, "both searched"),
+     ({"nope": 1}, "no parameter")],
+)  # fmt: skip
+def test_bad_fixed_params_raise_param_space_error(fixed, msg):
+    with pytest.raises(ParamSpaceError, match=msg):
+        build_space(ToyParams, ["fast=1:2:1"], fixed=fixed)

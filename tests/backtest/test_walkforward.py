@@ -54,10 +54,10 @@ def test_walk_forward_picks_per_window_best_and_stitches_test_returns():
     chosen = [w.search.best.params["fast"] for w in result.windows]
     assert [w.window.test_start for w in result.windows] == [10, 20, 30]
     assert chosen == [2, 2, 3]  # window 1 trains on bars 10..19 (rising) and tests 20..29
-    # stitched curve starts at window 0's equity before its test (100 * 1.01**9 after bars
-    # 1..9), then +1 % for bars 10..19, -1 % for 20..29 (wrong side), +1 % for 30..39
+    # stitched curve starts at the runs' capital (100), then +1 % for bars 10..19,
+    # -1 % for 20..29 (window 1 picked the wrong side), +1 % for 30..39
     steps = np.concatenate([[1.0], np.full(10, 1.01), np.full(10, 0.99), np.full(10, 1.01)])
-    expected = 100 * 1.01**9 * np.cumprod(steps)
+    expected = 100 * np.cumprod(steps)
     np.testing.assert_allclose(result.stitched_equity, expected)
     assert result.stitched.n_bars == 31
     assert result.stitched.n_trades == 30 and result.stitched.n_fills == 30

@@ -1,6 +1,7 @@
 """``quant data ...`` run in-process through ``quant.cli.main`` (exit codes included)."""
 
 import json
+import shutil
 import sys
 
 import pytest
@@ -84,3 +85,15 @@ def test_unknown_names_exit_2_with_message_and_change_nothing(
     store = DatasetStore(lake, lock_timeout_s=5)
     assert store.version_info("bars_1d").version == 1
     assert store.tags("bars_1d") == [] and store.snapshots() == []
+
+
+def test_verify_of_a_tampered_dataset_exits_2_naming_the_version(capsys, monkeypatch, lake):
+    store = DatasetStore(lake, lock_timeout_s=5)
+    files = [f.removeprefix("file://") for f in store.open_table("bars_1d").file_uris()]
+    shutil.copyfile(files[0], files[1])
+
+    code, out, err = quant(capsys, monkeypatch, "--lake", str(lake), "data", "verify", "bars_1d")
+
+    assert code == 2
+    assert "checksum mismatch at version(s) 1" in err
+    assert "False" in out

@@ -1,11 +1,12 @@
 """Content checksums: an order-independent 128-bit multiset hash of a table's rows.
 
 Each row hashes to two 64-bit lanes (splitmix64 over every column's value bits, null flags,
-the column position and name); a table's checksum is the per-lane sum modulo 2**64. So an
-append adds the new rows' sums, an upsert subtracts the replaced rows' and adds the new
-ones, and a rollback reuses the target version's checksum without reading data. The hash
-depends only on the stored values (not file layout or row order), and is computed with
-numpy and hashlib, so it is stable across library versions.
+the column position and name; the kernel is ``quant.core.hashing.multiset_hash``); a
+table's checksum is the per-lane sum modulo 2**64. So an append adds the new rows' sums,
+an upsert subtracts the replaced rows' and adds the new ones, and a rollback reuses the
+target version's checksum without reading data. The hash depends only on the stored values
+(not file layout or row order) and is computed with our own code over numpy arrays and
+hashlib, so it is stable across library versions.
 """
 
 from __future__ import annotations
@@ -16,18 +17,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from quant.core import hashing
+from quant.core.jit import DISABLED
+
 _M64 = (1 << 64) - 1
-_SEEDS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser (vectorised, wrapping uint64 arithmetic)."""
-    with np.errstate(over="ignore"):
-        x = x ^ (x >> np.uint64(30))
-        x = x * np.uint64(0xBF58476D1CE4E5B9)
-        x = x ^ (x >> np.uint64(27))
-        x = x * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
+_CHUNK = 1_000_000  # rows hashed per kernel call (bounds the temporary arrays)
 
 
 def _digest64(value: bytes) -> int:
@@ -67,20 +61,43 @@ def _value_bits(col: pa.Array) -> np.ndarray:
     return np.array([_digest64(repr(v).encode()) for v in col.to_pylist()], dtype=np.uint64)
 
 
-def row_hashes(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """Two uint64 lanes of per-row hashes of ``table`` (columns in schema order)."""
-    n = table.num_rows
-    lanes = [np.full(n, s, dtype=np.uint64) for s in _SEEDS]
+def _columns(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(columns x rows) value bits, null flags and per-column salts of ``table``."""
+    n, k = table.num_rows, table.num_columns
+    bits = np.empty((k, n), dtype=np.uint64)
+    valid = np.empty((k, n), dtype=np.uint8)
+    salts = np.empty(k, dtype=np.uint64)
     for i, field in enumerate(table.schema):
         col = table.column(i).combine_chunks()
-        bits = _value_bits(col)
-        valid = np.asarray(col.is_valid(), dtype=np.uint64)
-        salt = np.uint64(_digest64(f"{i}:{field.name}".encode()))
-        with np.errstate(over="ignore"):
-            v = _mix(bits ^ salt) + valid
+        valid[i] = np.asarray(col.is_valid(), dtype=np.uint8)
+        bits[i] = np.where(valid[i] == 1, _value_bits(col), np.uint64(0))  # nulls: 0 bits
+        salts[i] = _digest64(f"{i}:{field.name}".encode())
+    return bits, valid, salts
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """Vectorised splitmix64 finaliser (the numpy twin of ``quant.core.hashing.mix64``)."""
+    with np.errstate(over="ignore"):
+        x = x ^ (x >> np.uint64(30))
+        x = x * np.uint64(0xBF58476D1CE4E5B9)
+        x = x ^ (x >> np.uint64(27))
+        x = x * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def numpy_multiset_hash(
+    bits: np.ndarray, valid: np.ndarray, salts: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """The multiset hash in vectorised numpy: used when JIT is disabled; must match the
+    kernel bit for bit."""
+    n = bits.shape[1]
+    lanes = [np.full(n, hashing.SEED_A), np.full(n, hashing.SEED_B)]
+    with np.errstate(over="ignore"):
+        for i in range(bits.shape[0]):
+            v = _mix(bits[i] ^ salts[i]) + valid[i].astype(np.uint64)
             for k in range(2):
-                lanes[k] = _mix(lanes[k] ^ (v + np.uint64(k + 1) * salt))
-    return lanes[0], lanes[1]
+                lanes[k] = _mix(lanes[k] ^ (v + np.uint64(k + 1) * salts[i]))
+        return np.array([(lane * weights).sum(dtype=np.uint64) for lane in lanes], np.uint64)
 
 
 class Checksum:
@@ -99,14 +116,18 @@ class Checksum:
     @classmethod
     def of(cls, table: pa.Table, weights: np.ndarray | None = None) -> Checksum:
         """Checksum of a table's rows (each row counted ``weights[i]`` times if given)."""
-        if table.num_rows == 0:
-            return cls()
-        la, lb = row_hashes(table)
-        if weights is not None:
-            w = weights.astype(np.uint64)
-            with np.errstate(over="ignore"):
-                la, lb = la * w, lb * w
-        return cls(int(la.sum(dtype=np.uint64)), int(lb.sum(dtype=np.uint64)))
+        total = cls()
+        kernel = numpy_multiset_hash if DISABLED else hashing.multiset_hash
+        for start in range(0, table.num_rows, _CHUNK):
+            chunk = table.slice(start, _CHUNK)
+            bits, valid, salts = _columns(chunk)
+            if weights is None:
+                w = np.ones(chunk.num_rows, dtype=np.uint64)
+            else:
+                w = weights[start : start + chunk.num_rows].astype(np.uint64)
+            a, b = kernel(bits, valid, salts, w)
+            total = total + cls(int(a), int(b))
+        return total
 
     def __add__(self, other: Checksum) -> Checksum:
         return Checksum(self.a + other.a, self.b + other.b)

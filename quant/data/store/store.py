@@ -290,7 +290,13 @@ class DatasetStore(VersioningMixin, MaintenanceMixin):
         return self.version_info(name, version)
 
     def append(self, name: str, data: Any, **kwargs: Any) -> VersionInfo:
-        """Add rows as a new version (creates the dataset on first write)."""
+        """Add rows as a new version (creates the dataset on first write).
+
+        Keyword arguments of every write: ``message``, ``author`` (default ``user@host``),
+        ``lineage`` ({dataset: version} this data was computed from), ``extra`` (str -> str
+        commit metadata) and ``priority`` (True for HALT-related writes: they go ahead of
+        queued normal writes).
+        """
         return self._write("append", name, data, **kwargs)
 
     def overwrite(self, name: str, data: Any, **kwargs: Any) -> VersionInfo:

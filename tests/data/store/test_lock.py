@@ -79,7 +79,8 @@ def test_lock_timeout_fires_within_ten_percent_naming_the_holder(tmp_path):
     assert store.lock_metrics("bars_1d")[0]["timeouts"] == 1
 
 
-def test_rollback_goes_ahead_of_a_queued_normal_write(tmp_path):
+@pytest.mark.parametrize("urgent_kind", ["rollback", "halt_write"])
+def test_priority_write_goes_ahead_of_a_queued_normal_write(tmp_path, urgent_kind):
     store = DatasetStore(tmp_path / "lake", lock_timeout_s=20.0)
     store.append("bars_1d", bars("NVDA"))
     store.append("bars_1d", bars("ORCL"))
@@ -90,21 +91,27 @@ def test_rollback_goes_ahead_of_a_queued_normal_write(tmp_path):
             holding.set()
             release.wait(20)
 
+    def urgent_write():
+        if urgent_kind == "rollback":
+            store.rollback("bars_1d", to=0, reason="HALT")
+        else:
+            store.append("bars_1d", bars("YHOO"), message="HALT", priority=True)
+
     holder = threading.Thread(target=hold)
     holder.start()
     holding.wait(5)
-    normal = threading.Thread(target=store.append, args=("bars_1d", bars("SPX")))
+    normal = threading.Thread(
+        target=store.append, args=("bars_1d", bars("SPX")), kwargs={"message": "normal"}
+    )
     normal.start()
     time.sleep(0.3)  # the normal write is queued first
-    urgent = threading.Thread(
-        target=store.rollback, args=("bars_1d",), kwargs={"to": 0, "reason": "HALT"}
-    )
+    urgent = threading.Thread(target=urgent_write)
     urgent.start()
     time.sleep(0.3)
     release.set()
     for t in (holder, normal, urgent):
         t.join(timeout=30)
 
-    ops = [v.operation for v in store.versions("bars_1d")]
-    assert ops == ["append", "append", "rollback", "append"]
+    messages = [v.message for v in store.versions("bars_1d")]
+    assert messages[2:] == ["HALT", "normal"]
     assert store.lock_metrics("bars_1d")[0]["priority_acquisitions"] == 1
