@@ -199,3 +199,6 @@ def locks_cmd(
             "wait_s_mean", "wait_s_max", "hold_s_mean", "hold_s_max", "holder"]
     emit([{**r, "holder": describe_holder(r["holder"]) if r["holder"] else "free"} for r in rows],
          False, cols)
+
+
+from quant.data import ingest_cli  # noqa: E402, F401  (registers `quant data ingest`)

@@ -29,24 +29,66 @@ class Sample:
 
 
 SAMPLES: tuple[Sample, ...] = (
-    Sample("2006-day-001.txt", "IDX2006", "1d", "backtrader", 255,
-           "backtrader datas/: daily index bars for 2006"),
-    Sample("2006-min-005.txt", "IDX2006", "5m", "backtrader_intraday", 2142,
-           "backtrader datas/: 5-minute index bars, January 2006"),
-    Sample("nvda-1999-2014.txt", "NVDA", "1d", "yahoo", 4012,
-           "backtrader datas/: Yahoo daily bars with Adj Close"),
-    Sample("orcl-1995-2014.txt", "ORCL", "1d", "yahoo", 5036,
-           "backtrader datas/: Yahoo daily bars with Adj Close"),
-    Sample("yhoo-1996-2014.txt", "YHOO", "1d", "yahoo", 4713,
-           "backtrader datas/: Yahoo daily bars with Adj Close"),
-    Sample("sp500.csv.gz", "SPX", "1d", "arch", 5031,
-           "arch package datasets: S&P 500 index daily 1999-2018"),
-    Sample("nasdaq.csv.gz", "NDX", "1d", "arch", 5031,
-           "arch package datasets: NASDAQ Composite daily 1999-2018"),
+    Sample(
+        "2006-day-001.txt",
+        "IDX2006",
+        "1d",
+        "backtrader",
+        255,
+        "backtrader datas/: daily index bars for 2006",
+    ),
+    Sample(
+        "2006-min-005.txt",
+        "IDX2006",
+        "5m",
+        "backtrader_intraday",
+        2142,
+        "backtrader datas/: 5-minute index bars, January 2006",
+    ),
+    Sample(
+        "nvda-1999-2014.txt",
+        "NVDA",
+        "1d",
+        "yahoo",
+        4012,
+        "backtrader datas/: Yahoo daily bars with Adj Close",
+    ),
+    Sample(
+        "orcl-1995-2014.txt",
+        "ORCL",
+        "1d",
+        "yahoo",
+        5036,
+        "backtrader datas/: Yahoo daily bars with Adj Close",
+    ),
+    Sample(
+        "yhoo-1996-2014.txt",
+        "YHOO",
+        "1d",
+        "yahoo",
+        4713,
+        "backtrader datas/: Yahoo daily bars with Adj Close",
+    ),
+    Sample(
+        "sp500.csv.gz",
+        "SPX",
+        "1d",
+        "arch",
+        5031,
+        "arch package datasets: S&P 500 index daily 1999-2018",
+    ),
+    Sample(
+        "nasdaq.csv.gz",
+        "NDX",
+        "1d",
+        "arch",
+        5031,
+        "arch package datasets: NASDAQ Composite daily 1999-2018",
+    ),
 )
 
 
-def open_text(path: Path):  # noqa: ANN201 - returns a text file object
+def open_text(path: Path):
     """Open a sample as text, transparently gunzipping ``.gz`` files."""
     if path.suffix == ".gz":
         return gzip.open(path, "rt", newline="")

@@ -27,11 +27,14 @@ exception is the Kalman filter (:mod:`quant.core.kalman`), which predicts throug
 missing observation. No kernel uses ``fastmath``.
 """
 
+from quant.core.indicators.extrema import rolling_max, rolling_min
 from quant.core.indicators.inputs import IndicatorInputError
 from quant.core.indicators.momentum import macd, rsi
 from quant.core.indicators.moving import ema, sma, wma
+from quant.core.indicators.range_oscillators import stoch, willr
 from quant.core.indicators.signals import crossover, crossunder, log_returns
 from quant.core.indicators.volatility import atr, bbands, rolling_std, zscore
+from quant.core.indicators.volume import vwap
 
 __all__ = [
     "IndicatorInputError",
@@ -42,9 +45,14 @@ __all__ = [
     "ema",
     "log_returns",
     "macd",
+    "rolling_max",
+    "rolling_min",
     "rolling_std",
     "rsi",
     "sma",
+    "stoch",
+    "vwap",
+    "willr",
     "wma",
     "zscore",
 ]

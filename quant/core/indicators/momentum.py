@@ -25,7 +25,7 @@ def rsi_init(n: int) -> tuple:
     return (n, 0, np.nan, 0.0, 0.0)
 
 
-@njit
+@njit(inline="always")
 def rsi_step(state: tuple, x: float) -> tuple:
     """Feed one close; returns (state, RSI in [0, 100] or NaN during the n-bar warm-up)."""
     n, count, prev, gain, loss = state
@@ -45,14 +45,10 @@ def rsi_step(state: tuple, x: float) -> tuple:
         loss /= n
         gain /= n
     else:
-        loss *= n - 1
-        gain *= n - 1
-        if diff < 0:
-            loss -= diff
-        else:
-            gain += diff
-        loss /= n
-        gain /= n
+        # branch-free (price changes are unpredictable): adding +0.0 is exact
+        inv = 1.0 / n
+        loss = (loss * (n - 1) + max(-diff, 0.0)) * inv
+        gain = (gain * (n - 1) + max(diff, 0.0)) * inv
     total = gain + loss
     value = 100.0 * (gain / total) if not (-1e-14 < total < 1e-14) else 0.0
     return (n, count, x, gain, loss), value
@@ -83,7 +79,8 @@ def rsi(close: npt.ArrayLike, n: int = 14) -> np.ndarray:
     """Relative strength index, 0..100 (TA-Lib ``RSI``: Wilder smoothing, SMA seed).
 
     The first n price changes are averaged, later ones Wilder-smoothed
-    (``avg = (avg*(n-1) + change)/n``). Warm-up: n NaN. As in TA-Lib, a window whose
+    (``avg = (avg*(n-1) + change) * (1/n)``, a multiply by the reciprocal to keep a
+    division out of the dependency chain). Warm-up: n NaN. As in TA-Lib, a window whose
     average gain + loss is below 1e-14 in magnitude (constant prices) gives 0.0.
     Non-finite bars are skipped: the next change is taken from the last valid close.
     """
@@ -102,7 +99,7 @@ def macd_init(fast: int = 12, slow: int = 26, signal: int = 9) -> tuple:
     return (ema_init(fast), ema_init(slow), ema_init(signal), 0, fast, slow)
 
 
-@njit
+@njit(inline="always")
 def macd_step(state: tuple, x: float) -> tuple:
     """Feed one close; returns (state, macd, signal, hist), NaN until the signal is seeded."""
     fast_st, slow_st, sig_st, count, fast, slow = state

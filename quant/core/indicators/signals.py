@@ -24,7 +24,7 @@ def cross_init() -> tuple:
     return (np.nan, np.nan, False)
 
 
-@njit
+@njit(inline="always")
 def crossover_step(state: tuple, a: float, b: float) -> tuple:
     """Feed one bar; returns (state, True iff a > b now and a <= b on the last valid bar)."""
     prev_a, prev_b, has_prev = state
@@ -34,7 +34,7 @@ def crossover_step(state: tuple, a: float, b: float) -> tuple:
     return (a, b, True), hit
 
 
-@njit
+@njit(inline="always")
 def crossunder_step(state: tuple, a: float, b: float) -> tuple:
     """Feed one bar; returns (state, True iff a < b now and a >= b on the last valid bar)."""
     prev_a, prev_b, has_prev = state
@@ -115,7 +115,7 @@ def log_returns_init() -> tuple:
     return (np.nan,)
 
 
-@njit
+@njit(inline="always")
 def log_returns_step(state: tuple, x: float) -> tuple:
     """Feed one price; returns (state, log(x / last valid price) or NaN on the first bar)."""
     (prev,) = state

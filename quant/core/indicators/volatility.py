@@ -2,9 +2,9 @@
 Bollinger bands (TA-Lib ``BBANDS``).
 
 Rolling moments keep sums of deviations from a shift (a recent bar) updated by adding
-the new bar and removing the one leaving, and re-compute them exactly from the ring
-buffer every n bars (amortised O(1)), so rounding drift is bounded, large price levels
-cause no cancellation, and a window of equal bars has a standard deviation of exactly 0.
+the new bar and removing the one leaving, and re-centre and re-compute them exactly from
+the ring buffer every n bars (amortised O(1)), so rounding drift is bounded, large price
+levels cause no cancellation, and n equal bars have a standard deviation of exactly 0.
 NaN policy as in :mod:`quant.core.indicators`.
 """
 
@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from quant.core.indicators.inputs import period, positive, same_shape, series
+from quant.core.indicators.moving import sma_init, sma_step
 from quant.core.jit import njit
 
 # --------------------------------------------------------------------------- ATR
@@ -28,7 +29,7 @@ def atr_init(n: int) -> tuple:
     return (n, 0, np.nan, 0.0, np.nan)
 
 
-@njit
+@njit(inline="always")
 def atr_step(state: tuple, high: float, low: float, close: float) -> tuple:
     """Feed one bar; returns (state, ATR or NaN during the n-bar warm-up)."""
     n, count, prev_close, total, value = state
@@ -36,13 +37,7 @@ def atr_step(state: tuple, high: float, low: float, close: float) -> tuple:
         return state, np.nan
     if count == 0:
         return (n, 1, close, total, value), np.nan
-    tr = high - low
-    v2 = abs(prev_close - high)
-    if v2 > tr:
-        tr = v2
-    v3 = abs(prev_close - low)
-    if v3 > tr:
-        tr = v3
+    tr = max(max(high - low, abs(prev_close - high)), abs(prev_close - low))
     if count <= n:
         total += tr
         count += 1
@@ -50,9 +45,7 @@ def atr_step(state: tuple, high: float, low: float, close: float) -> tuple:
             return (n, count, close, total, value), np.nan
         value = total / n
     else:
-        value *= n - 1
-        value += tr
-        value /= n
+        value = (value * (n - 1) + tr) * (1.0 / n)
     return (n, count, close, total, value), value
 
 
@@ -81,6 +74,8 @@ def atr(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, n: int = 
     """Average true range (TA-Lib ``ATR``: SMA of the first n true ranges, then Wilder).
 
     True range = max(high-low, |prev close-high|, |prev close-low|), from the second bar.
+    Wilder step ``atr = (atr*(n-1) + tr) * (1/n)`` (a multiply by the reciprocal keeps a
+    division out of the bar-to-bar dependency chain; within 1e-15 of TA-Lib).
     Warm-up: n NaN. Units: price. A bar with any non-finite input is skipped.
     """
     h, lo, c = same_shape(high=high, low=low, close=close)
@@ -95,67 +90,69 @@ def atr(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, n: int = 
 def moments_init(n: int) -> tuple:
     """State of n-bar rolling moments.
 
-    (buffer, valid bars seen, position, running sum, shift, sum of x-shift, sum of
-    (x-shift)^2, bars since the last re-sync, length of the current run of equal bars).
+    (SMA state (holds the ring buffer), shift, sum of x-shift, sum of (x-shift)^2, bars
+    since the last re-sync, length of the current run of equal bars).
     """
-    return (np.zeros(n), 0, 0, 0.0, 0.0, 0.0, 0.0, 0, 0)
+    return (sma_init(n), 0.0, 0.0, 0.0, 0, 0)
 
 
 @njit
-def moments_step(state: tuple, x: float) -> tuple:
-    """Feed one bar; returns (state, running-sum mean, mean, population std).
+def centred_sums(buf: np.ndarray, shift: float) -> tuple:
+    """Exact sums of (x - shift) and (x - shift)^2 over a ring buffer."""
+    s1 = 0.0
+    s2 = 0.0
+    for k in range(buf.size):
+        d = buf[k] - shift
+        s1 += d
+        s2 += d * d
+    return s1, s2
 
-    The running-sum mean is TA-Lib's SMA arithmetic (bit-equal to ``sma``). The std
-    comes from sums of deviations from a shift (a recent bar), re-computed exactly from
-    the buffer every n bars, so there is no catastrophic cancellation at large price
-    levels; a window of n equal bars has mean x and std exactly 0. NaN during warm-up.
+
+@njit(inline="always")
+def moments_step(state: tuple, x: float) -> tuple:
+    """Feed one bar; returns (state, SMA, mean, population std), NaN during warm-up.
+
+    The SMA is :func:`sma_step` itself (so Bollinger's middle band is bit-equal to
+    ``sma``). The std comes from sums of deviations from a shift (a recent bar), updated
+    in O(1) and re-centred on the newest bar and re-computed exactly from the buffer
+    every n bars (amortised O(1)), so there is no catastrophic cancellation at large
+    price levels; n equal bars in a row give mean x and std exactly 0.
     """
-    buf, count, pos, total, shift, s1, s2, since, run = state
+    sma_st, shift, s1, s2, since, run = state
     if not math.isfinite(x):
         return state, np.nan, np.nan, np.nan
+    buf, count, pos = sma_st[0], sma_st[1], sma_st[2]
     n = buf.size
     last = pos - 1 if pos > 0 else n - 1
     run = run + 1 if count > 0 and buf[last] == x else 1
+    old = buf[pos]
     if count == 0:
         shift = x
     d = x - shift
     if count < n:
-        total += x
-        count += 1
         s1 += d
         s2 += d * d
-        buf[pos] = x
     else:
-        old = buf[pos]
-        total -= old
-        total += x
-        buf[pos] = x
         d_old = old - shift
         s1 = s1 - d_old + d
         s2 = s2 - d_old * d_old + d * d
+    sma_st, middle = sma_step(sma_st, x)
+    if count >= n:
         since += 1
-        if since >= n:
+        if since >= n:  # re-centre every n bars: the shift stays within the recent range
             since = 0
             shift = x
-            s1 = 0.0
-            s2 = 0.0
-            for k in range(n):
-                dk = buf[k] - shift
-                s1 += dk
-                s2 += dk * dk
-    pos += 1
-    if pos == n:
-        pos = 0
-    new = (buf, count, pos, total, shift, s1, s2, since, run)
-    if count < n:
+            s1, s2 = centred_sums(sma_st[0], shift)
+    new = (sma_st, shift, s1, s2, since, run)
+    if math.isnan(middle):
         return new, np.nan, np.nan, np.nan
     if run >= n:
-        return new, total / n, x, 0.0
+        return new, middle, x, 0.0
     m1 = s1 / n
     var = s2 / n - m1 * m1
     if var < 0.0:
         var = 0.0
-    return new, total / n, shift + m1, math.sqrt(var)
+    return new, middle, shift + m1, math.sqrt(var)
 
 
 # --------------------------------------------------------------------------- rolling std
@@ -167,7 +164,7 @@ def rolling_std_init(n: int) -> tuple:
     return moments_init(n)
 
 
-@njit
+@njit(inline="always")
 def rolling_std_step(state: tuple, x: float) -> tuple:
     """Feed one bar; returns (state, population std of the last n valid bars or NaN)."""
     state, _, _, std = moments_step(state, x)
@@ -214,7 +211,7 @@ def zscore_init(n: int) -> tuple:
     return moments_init(n)
 
 
-@njit
+@njit(inline="always")
 def zscore_step(state: tuple, x: float) -> tuple:
     """Feed one bar; returns (state, (x - mean)/std over the last n valid bars, or NaN)."""
     state, _, mean, std = moments_step(state, x)
@@ -265,7 +262,7 @@ def bbands_init(n: int = 20, k: float = 2.0) -> tuple:
     return (moments_init(n), k)
 
 
-@njit
+@njit(inline="always")
 def bbands_step(state: tuple, x: float) -> tuple:
     """Feed one close; returns (state, upper, middle, lower), NaN during warm-up."""
     mom, k = state

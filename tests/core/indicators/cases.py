@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from quant.core.indicators import momentum, moving, signals, volatility
+from quant.core.indicators import (
+    extrema,
+    momentum,
+    moving,
+    range_oscillators,
+    signals,
+    volatility,
+    volume,
+)
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,54 @@ CASES = [
         signals.log_returns_init,
         signals.log_returns_step,
         ("close",),
+    ),
+]
+
+CASES += [
+    Case(
+        "rolling_max",
+        extrema.rolling_max,
+        extrema.rolling_max_init,
+        extrema.rolling_max_step,
+        ("close",),
+        {"n": 4},
+        (4,),
+    ),
+    Case(
+        "rolling_min",
+        extrema.rolling_min,
+        extrema.rolling_min_init,
+        extrema.rolling_min_step,
+        ("close",),
+        {"n": 4},
+        (4,),
+    ),
+    Case(
+        "stoch",
+        range_oscillators.stoch,
+        range_oscillators.stoch_init,
+        range_oscillators.stoch_step,
+        ("high", "low", "close"),
+        {"fastk": 5, "slowk": 2, "slowd": 3},
+        (5, 2, 3),
+    ),
+    Case(
+        "willr",
+        range_oscillators.willr,
+        range_oscillators.willr_init,
+        range_oscillators.willr_step,
+        ("high", "low", "close"),
+        {"n": 4},
+        (4,),
+    ),
+    Case(
+        "vwap",
+        volume.vwap,
+        volume.vwap_init,
+        volume.vwap_step,
+        ("close", "volume"),
+        {"n": 4},
+        (4,),
     ),
 ]
 

@@ -118,3 +118,18 @@ def test_bad_parameters_raise_indicator_input_error(call, message: str) -> None:
     # Act / Assert
     with pytest.raises(ind.IndicatorInputError, match=message):
         call()
+
+
+def test_vwap_with_zero_volume_is_mean_close() -> None:
+    # Arrange: volume traded, then none at all (index data), then traded again
+    c = np.arange(1.0, 13.0)
+    v = np.array([5.0, 5.0, 5.0, 0, 0, 0, 0, 0, 0, 7.0, 0, 0])
+    # Act
+    out = ind.vwap(c, v, 3)
+    # Assert
+    assert np.isnan(out[:2]).all()
+    assert out[2] == pytest.approx(2.0)
+    assert out[3] == pytest.approx(2.5)  # closes 2, 3, 4 with volumes 5, 5, 0
+    assert out[4] == pytest.approx(3.0)  # only bar 2 has volume
+    assert np.array_equal(out[5:9], (c[3:7] + c[4:8] + c[5:9]) / 3)  # no volume: mean close
+    assert out[9] == 10.0 and out[11] == 10.0

@@ -109,3 +109,46 @@ def test_crossings_match_vectorised_definition(sp500: dict[str, np.ndarray]) -> 
     assert np.array_equal(up, above & prev_above & valid_prev)
     assert np.array_equal(down, below & prev_below & valid_prev)
     assert up.sum() > 50
+
+
+@pytest.mark.parametrize("n", [2, 14, 30, 100])
+def test_rolling_extremes_match_talib(n: int, sp500: dict[str, np.ndarray]) -> None:
+    # Arrange
+    c = sp500["close"]
+    # Act / Assert: max/min are selections, so they are exact
+    assert np.array_equal(ind.rolling_max(c, n), talib.MAX(c, n), equal_nan=True)
+    assert np.array_equal(ind.rolling_min(c, n), talib.MIN(c, n), equal_nan=True)
+
+
+@pytest.mark.parametrize(("fastk", "slowk", "slowd"), [(14, 3, 3), (5, 3, 3), (9, 1, 4)])
+def test_stoch_matches_talib(fastk: int, slowk: int, slowd: int, sp500: dict) -> None:
+    # Arrange
+    h, lo, c = sp500["high"], sp500["low"], sp500["close"]
+    # Act
+    ours = ind.stoch(h, lo, c, fastk, slowk, slowd)
+    ref = talib.STOCH(h, lo, c, fastk, slowk, 0, slowd, 0)
+    # Assert (values are 0..100; atol covers bars where the value is exactly 0)
+    for a, b in zip(ours, ref, strict=True):
+        assert np.array_equal(np.isnan(a), np.isnan(b))
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=1e-10, equal_nan=True)
+
+
+@pytest.mark.parametrize("n", [5, 14, 30])
+def test_willr_matches_talib(n: int, sp500: dict[str, np.ndarray]) -> None:
+    # Arrange
+    h, lo, c = sp500["high"], sp500["low"], sp500["close"]
+    # Act
+    ours, ref = ind.willr(h, lo, c, n), talib.WILLR(h, lo, c, n)
+    # Assert (values are -100..0; atol covers bars where close == highest high)
+    assert np.array_equal(np.isnan(ours), np.isnan(ref))
+    np.testing.assert_allclose(ours, ref, rtol=RTOL, atol=1e-10, equal_nan=True)
+
+
+def test_vwap_matches_definition(sp500: dict[str, np.ndarray]) -> None:
+    # Arrange
+    c, v, n = sp500["close"], sp500["volume"], 20
+    pv = np.lib.stride_tricks.sliding_window_view(c * v, n).sum(axis=1)
+    vol = np.lib.stride_tricks.sliding_window_view(v, n).sum(axis=1)
+    ref = np.concatenate([np.full(n - 1, np.nan), pv / vol])
+    # Act / Assert
+    np.testing.assert_allclose(ind.vwap(c, v, n), ref, rtol=1e-9, equal_nan=True)

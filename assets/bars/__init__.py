@@ -1,0 +1,29 @@
+"""Bars: daily bars per symbol, IDX2006 5-minute bars, hourly bars resampled from them."""
+
+import dagster as dg
+
+from assets.bars.checks import lineage_freshness_check, rule_checks, source_freshness_check
+from assets.bars.daily import DAILY_FILES, bars_1d
+from assets.bars.intraday import INTRADAY, bars_1h, bars_5m
+from assets.store import store_resource
+
+checks = [
+    *rule_checks(bars_1d, "bars_1d", partitioned=True),
+    source_freshness_check(
+        bars_1d, "bars_1d", lambda key: (DAILY_FILES[key].path, DAILY_FILES[key].symbol)
+    ),
+    *rule_checks(bars_5m, "bars_5m"),
+    source_freshness_check(bars_5m, "bars_5m", lambda _: (INTRADAY.path, INTRADAY.symbol)),
+    *rule_checks(bars_1h, "bars_1h"),
+    lineage_freshness_check(bars_1h, "bars_1h", "bars_5m"),
+]
+
+bars_job = dg.define_asset_job("bars_job", selection=[bars_1d])
+bars_intraday_job = dg.define_asset_job("bars_intraday_job", selection=[bars_5m, bars_1h])
+
+defs = dg.Definitions(
+    assets=[bars_1d, bars_5m, bars_1h],
+    asset_checks=checks,
+    jobs=[bars_job, bars_intraday_job],
+    resources={"store": store_resource},
+)

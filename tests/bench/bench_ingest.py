@@ -1,0 +1,123 @@
+"""Ingest throughput and peak memory vs plain polars (``make bench``).
+
+Peer: ``pl.read_csv(file).write_parquet(out)`` on the same generated file, in the same run.
+Each measurement is a fresh subprocess (peak RSS polled with psutil, imports included for
+both); the time is measured inside the subprocess around the work only. Sizes come from
+``QUANT_BENCH_INGEST_ROWS`` (default 1M, 10M, 30M: on this 2-core machine 100M rows means a
+~6 GB file and a polars peer that needs > 10 GB, about 10 minutes per pair; set
+``QUANT_BENCH_INGEST_ROWS=1000000,10000000,100000000`` to include it). The smallest size is
+run ``RUNS`` times and the median reported; bigger sizes once. Asserts only that the ingest
+stored exactly the rows polars read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from tests.data.generate import write_bars_csv
+
+ROOT = Path(__file__).resolve().parents[2]
+SIZES = [
+    int(s)
+    for s in os.environ.get("QUANT_BENCH_INGEST_ROWS", "1000000,10000000,30000000").split(",")
+]
+RUNS = 3
+BUDGET_MB = 600
+
+INGEST = """
+import json, sys, time
+from quant.data import ingest
+from quant.data.store import DatasetStore
+store = DatasetStore(sys.argv[2], lock_timeout_s=60)
+t0 = time.perf_counter()
+[r] = ingest.ingest(store, sys.argv[1], "bars_1m", max_memory_mb=float(sys.argv[3]))
+print(json.dumps({"seconds": time.perf_counter() - t0, "rows": r.rows_written,
+                  "chunk_rows": r.chunk_rows, "quarantined": r.rows_quarantined}))
+"""
+POLARS = """
+import json, sys, time
+import polars as pl
+t0 = time.perf_counter()
+df = pl.read_csv(sys.argv[1])
+df.write_parquet(sys.argv[2])
+print(json.dumps({"seconds": time.perf_counter() - t0, "rows": df.height}))
+"""
+
+
+def _measure(code: str, *args: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QUANT_LOG_LEVEL": "WARNING"}
+    proc = psutil.Popen(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    peak = 0
+    while proc.poll() is None:
+        try:
+            peak = max(peak, proc.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.02)
+    out, err = proc.communicate()
+    assert proc.returncode == 0, err.decode()[-3000:]
+    return {**json.loads(out.decode().strip().splitlines()[-1]), "peak_mb": peak / 2**20}
+
+
+def test_ingest_vs_polars_read_csv_write_parquet(tmp_path):
+    rows_out = []
+    for n in SIZES:
+        path = write_bars_csv(tmp_path / f"bars_{n}.csv", n)
+        size_mb = path.stat().st_size / 2**20
+        runs = RUNS if n == SIZES[0] else 1
+        ing, pol = [], []
+        for i in range(runs):
+            ing.append(_measure(INGEST, str(path), str(tmp_path / f"lake_{n}_{i}"), str(BUDGET_MB)))
+            pol.append(_measure(POLARS, str(path), str(tmp_path / f"out_{n}_{i}.parquet")))
+            (tmp_path / f"out_{n}_{i}.parquet").unlink()
+        assert all(r["rows"] == n for r in ing + pol)
+        t_ing = statistics.median(r["seconds"] for r in ing)
+        t_pol = statistics.median(r["seconds"] for r in pol)
+        rss_ing = statistics.median(r["peak_mb"] for r in ing)
+        rss_pol = statistics.median(r["peak_mb"] for r in pol)
+        rows_out.append(
+            (
+                n,
+                size_mb,
+                runs,
+                ing[0]["chunk_rows"],
+                n / t_ing,
+                n / t_pol,
+                t_ing / t_pol,
+                rss_ing,
+                rss_pol,
+            )
+        )
+        path.unlink()
+    print()
+    print(f"ingest (--max-memory-mb {BUDGET_MB}) vs polars read_csv -> write_parquet")
+    head = (
+        "rows",
+        "file MB",
+        "runs",
+        "chunk",
+        "ingest rows/s",
+        "polars rows/s",
+        "time ratio",
+        "ingest peak MB",
+        "polars peak MB",
+    )
+    print(" | ".join(head))
+    for r in rows_out:
+        print(
+            f"{r[0]:>11,} | {r[1]:7.0f} | {r[2]} | {r[3]:>7,} | {r[4]:13,.0f} | {r[5]:13,.0f} | "
+            f"{r[6]:10.2f}x | {r[7]:14.0f} | {r[8]:14.0f}"
+        )
