@@ -7,6 +7,7 @@ close). Symbols are ordered alphabetically; column j of every array is ``symbols
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,9 +39,27 @@ class BarArrays:
         """(n_bars, n_symbols)."""
         return self.close.shape
 
-    def column(self, j: int) -> dict[str, np.ndarray]:
-        """One symbol's 1-D OHLCV arrays (NaN where it has no bar)."""
-        return {k: np.ascontiguousarray(getattr(self, k)[:, j]) for k in PRICE_COLUMNS}
+    def column(self, j: int) -> Mapping[str, np.ndarray]:
+        """One symbol's 1-D OHLCV arrays (NaN where it has no bar), copied only when read."""
+        return _Column(self, j)
+
+
+class _Column(Mapping[str, np.ndarray]):
+    """Lazy view of one symbol's columns: a strategy reading only ``close`` copies only it."""
+
+    def __init__(self, bars: BarArrays, j: int) -> None:
+        self._bars, self._j = bars, j
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in PRICE_COLUMNS:
+            raise KeyError(key)
+        return np.ascontiguousarray(getattr(self._bars, key)[:, self._j])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PRICE_COLUMNS)
+
+    def __len__(self) -> int:
+        return len(PRICE_COLUMNS)
 
 
 def from_arrays(
