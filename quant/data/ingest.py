@@ -52,6 +52,8 @@ WRITER_OVERHEAD = 256 * 2**20
 MIN_CHUNK_ROWS = 1_000
 MAX_CHUNK_ROWS = 2_000_000
 DEFAULT_CHUNK_ROWS = 250_000
+#: Recorded with every file chunk commit: how zone-less timestamps were interpreted.
+TZ_NOTE = "naive timestamps taken as UTC; daily bars stamped 00:00 UTC of the trading date"
 _TIMEFRAME = re.compile(r"^bars_(\d+[smhdw])$")
 
 
@@ -290,7 +292,12 @@ def ingest_source(
         return report
     report.resumed_after_line = done_bars
     carry = _carry(store, dataset)
-    extra = {**key, "ingest.source": path, "ingest.format": source.format}
+    extra = {
+        **key,
+        "ingest.source": path,
+        "ingest.format": source.format,
+        "ingest.timezone": TZ_NOTE,
+    }
     target = _Target(store, dataset, path, sha, extra, done_q, baseline)
     for chunk in prefetch(source.chunks(chunk_rows, after_line=done_bars)):
         label = f"{source.path.name} lines {chunk.frame['line'].min()}-{chunk.last_line}"

@@ -42,6 +42,7 @@ def test_shipped_file_ingests_exact_rows_and_first_last_bars(store, sample):
     assert (df["ts"][-1], df["close"][-1]) == (_utc(last_ts), last_close)
     assert df["symbol"].unique().to_list() == [sample.symbol]
     assert df["timeframe"].unique().to_list() == [sample.timeframe]
+    assert "UTC" in store.version_info(dataset).extra["ingest.timezone"]
     assert (sample.format == "yahoo" or sample.format == "arch") == (
         df["adj_close"].null_count() == 0
     )
