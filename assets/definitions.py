@@ -2,10 +2,12 @@
 
 import dagster as dg
 
-from assets import bars, datasets, samples
+from assets import backtests, bars, datasets, features, samples
 
 defs = dg.Definitions.merge(
     samples.defs,
     bars.defs,
     datasets.defs,
+    features.defs,
+    backtests.defs,
 )

@@ -21,6 +21,10 @@ STEPS: list[tuple[str, str]] = [
     ("samples_job", "catalogue the shipped sample files"),
     ("bars_job", "ingest the shipped daily bars into bars_1d (one run per symbol)"),
     ("bars_intraday_job", "ingest IDX2006 5-minute bars, resample them to 1h"),
+    # after the bars step (bars_1d): features need the daily bars
+    ("features_job", "daily features per symbol from bars_1d"),
+    ("backtests_job", "backtest every strategy on every daily symbol's bars_1d"),
+    ("optimization_job", "grid-search sma_crossover on SPX daily bars (12 candidates)"),
     # keep last: pins every dataset the steps above wrote, as one snapshot
     ("snapshot", "snapshot every dataset's latest version"),
 ]

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from quant.backtest import cli as backtest_cli
+from quant.backtest import cli_optimize
 from quant.cli_output import JsonOpt, emit
 from quant.config import Settings, load_settings
 from quant.data import samples
@@ -30,6 +32,8 @@ samples_app = typer.Typer(
 app.add_typer(config_app, name="config")
 app.add_typer(samples_app, name="samples")
 app.add_typer(data_app, name="data")
+app.add_typer(backtest_cli.app)  # quant backtest
+app.add_typer(cli_optimize.app)  # quant optimize, quant check-lookahead
 
 
 def settings(ctx: typer.Context) -> Settings:

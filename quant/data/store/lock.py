@@ -5,6 +5,8 @@
   that died while holding the lock is detected at the next acquisition, logged and counted
   as a stale-lock recovery (the kernel has already released the flock itself).
 * Timeouts are enforced by polling non-blocking attempts; a ``LockTimeout`` names the holder.
+* Re-entrant per thread: a store write inside ``with store.lock(name).hold(...)`` in the same
+  thread runs under the outer hold (so several writes can form one critical section).
 * Priority (rollback, HALT-related writes): a priority waiter drops a ticket into
   ``<name>.priority/``; normal writers do not take the lock while a live ticket exists, and
   give the lock back if they grabbed it in the instant a ticket appeared.
@@ -53,6 +55,16 @@ def read_json(path: Path, default: Any = None) -> Any:
         return json.loads(path.read_text())
     except FileNotFoundError:
         return default
+
+
+_local = threading.local()
+
+
+def _held_by_thread() -> dict[str, int]:
+    """Lock files this thread holds, with nesting depth (makes ``hold`` re-entrant)."""
+    if not hasattr(_local, "held"):
+        _local.held = {}
+    return _local.held
 
 
 def _alive(pid: int, host: str) -> bool:
@@ -107,6 +119,15 @@ class WriterLock:
         self, operation: str, *, priority: bool = False, timeout_s: float | None = None
     ) -> Iterator[dict[str, Any]]:
         """Hold the lock for the block; raise LockTimeout naming the holder after the timeout."""
+        held = _held_by_thread()
+        key = str(self.path)
+        if held.get(key):  # re-entrant within one thread: the outer hold covers this block
+            held[key] += 1
+            try:
+                yield read_json(self.holder_path, {})
+            finally:
+                held[key] -= 1
+            return
         timeout = self.timeout_s if timeout_s is None else timeout_s
         self.dir.mkdir(parents=True, exist_ok=True)
         ticket = None
@@ -140,14 +161,16 @@ class WriterLock:
         acquired = time.monotonic()
         stale = self._claim(operation, priority)
         holder = read_json(self.holder_path, {})
+        held[key] = 1
         try:
             yield holder
         finally:
-            held = time.monotonic() - acquired
+            held.pop(key, None)
+            hold_s = time.monotonic() - acquired
             self.holder_path.unlink(missing_ok=True)
             flock.release()
             self._record(
-                wait=acquired - start, hold=held, contended=contended,
+                wait=acquired - start, hold=hold_s, contended=contended,
                 priority=priority, stale=stale,
             )
 

@@ -137,6 +137,9 @@ def _upsert_delta(dt: DeltaTable, stored: pa.Table, key: Sequence[str]) -> tuple
     src = pl.from_arrow(stored.select(keys)).with_row_index("_src")
     names = stored.schema.names
     target = pl.scan_pyarrow_dataset(dt.to_pyarrow_dataset())
+    bounds = _key_bounds(src, keys)
+    if bounds is not None:
+        target = target.filter(bounds)  # pushed down: only files that may hold these keys
     matched = target.join(src.lazy(), on=keys, how="inner", nulls_equal=False).collect()
     counts = np.ones(stored.num_rows, dtype=np.int64)
     if matched.height:
@@ -145,6 +148,27 @@ def _upsert_delta(dt: DeltaTable, stored: pa.Table, key: Sequence[str]) -> tuple
     old = matched.select(names).to_arrow() if matched.height else stored.slice(0, 0)
     delta = Checksum.of(stored, counts) - Checksum.of(old)
     return int(counts.sum()), matched.height, delta
+
+
+def _key_bounds(src: pl.DataFrame, keys: list[str]) -> pl.Expr | None:
+    """A filter that keeps every target row that can match a source key (min/max per key
+    column; small sets of strings as a list)."""
+    expr: pl.Expr | None = None
+    for k in keys:
+        col = src[k].drop_nulls()
+        if col.is_empty():
+            return None
+        if col.dtype == pl.String:
+            values = col.unique()
+            if len(values) > 1000:
+                continue
+            e = pl.col(k).is_in(values.to_list())
+        elif col.dtype.is_numeric() or col.dtype.is_temporal():
+            e = pl.col(k).is_between(col.min(), col.max())
+        else:
+            continue
+        expr = e if expr is None else expr & e
+    return expr
 
 
 def check_lineage(store: DatasetStore, lineage: dict[str, int] | None) -> dict[str, int]:

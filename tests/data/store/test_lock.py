@@ -115,3 +115,15 @@ def test_priority_write_goes_ahead_of_a_queued_normal_write(tmp_path, urgent_kin
     messages = [v.message for v in store.versions("bars_1d")]
     assert messages[2:] == ["HALT", "normal"]
     assert store.lock_metrics("bars_1d")[0]["priority_acquisitions"] == 1
+
+
+def test_writes_inside_a_held_lock_run_under_it_in_the_same_thread(tmp_path):
+    store = DatasetStore(tmp_path / "lake", lock_timeout_s=1.0)
+
+    with store.lock("bars_1d").hold("ingest"):
+        store.append("bars_1d", bars("NVDA"))
+        store.upsert("bars_1d", bars("ORCL"))
+
+    assert [v.version for v in store.versions("bars_1d")] == [0, 1]
+    assert store.lock_metrics("bars_1d")[0]["acquisitions"] == 1
+    assert store.lock("bars_1d").current_holder() is None

@@ -1,0 +1,79 @@
+"""``backtest_<strategy>``: run a registered strategy on one symbol's ``bars_1d`` version."""
+
+import base64
+
+import dagster as dg
+import polars as pl
+from pydantic import Field
+
+from assets.partitions import symbol_partitions
+from assets.store import StoreResource, store_result
+from quant.backtest import cli_args
+from quant.backtest.config import BacktestConfig
+from quant.backtest.engine import run_backtest
+from quant.backtest.plot import equity_drawdown_png
+from quant.backtest.results import write_backtest
+from quant.backtest.strategy import available, resolve, validate_params
+
+BARS = "bars_1d"
+
+
+class BacktestRunConfig(dg.Config):
+    """Run config: strategy params (name -> value, as on the CLI) and the pinned bars version."""
+
+    params: dict[str, str] = Field(default_factory=dict, description="e.g. {'fast': '1'}")
+    bars_version: int | None = Field(None, description="bars_1d version; None = latest")
+    cash: float = 100_000.0
+    sizing: str = "fraction:1"
+    fees: str = Field("0.05", description="PCT[,FIXED[,MIN]] as on the CLI")
+    slippage: str = Field("constant:2", description="none | constant:BPS | linear:K | sqrt:K")
+
+
+def _build(strategy: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=f"backtest_{strategy}",
+        partitions_def=symbol_partitions,
+        deps=[dg.AssetKey(BARS)],
+        group_name="backtests",
+        kinds={"numba", "delta"},
+        description=f"`{strategy}` backtest of one symbol's daily bars; a row of `backtests`.",
+    )
+    def _asset(
+        context: dg.AssetExecutionContext, config: BacktestRunConfig, store: StoreResource
+    ) -> dg.MaterializeResult:
+        symbol = context.partition_key
+        lake = store.get()
+        version = lake.resolve(BARS, version=config.bars_version)
+        bars = lake.scan(BARS, version=version).filter(pl.col("symbol") == symbol).collect()
+        mod = resolve(strategy)
+        cfg = BacktestConfig(
+            cash=config.cash,
+            sizing=cli_args.parse_sizing(config.sizing),
+            fees=cli_args.parse_fees(config.fees),
+            slippage=cli_args.parse_slippage(config.slippage),
+        )
+        result = run_backtest(mod, bars, validate_params(mod, config.params), cfg)
+        info = write_backtest(lake, result, BARS, version, author="dagster")
+        png = base64.b64encode(equity_drawdown_png(result)).decode()
+        m = result.metrics
+        context.log.info(f"{strategy} {symbol}: {m.n_trades} trades, sharpe {m.sharpe}")
+        return store_result(
+            info,
+            strategy=strategy,
+            symbol=symbol,
+            params=dg.MetadataValue.json(result.params),
+            model=dg.MetadataValue.json(result.report),
+            metrics=dg.MetadataValue.md(m.to_markdown()),
+            equity_drawdown=dg.MetadataValue.md(
+                f"![equity, drawdown](data:image/png;base64,{png})"
+            ),
+            total_return=m.total_return,
+            sharpe=dg.MetadataValue.float(float("nan") if m.sharpe is None else m.sharpe),
+            max_drawdown=m.max_drawdown,
+            n_trades=m.n_trades,
+        )
+
+    return _asset
+
+
+backtest_assets = [_build(name) for name in available()]

@@ -1,0 +1,107 @@
+"""The optimisation asset: search a strategy's parameters on pinned bars into ``optimizations``."""
+
+import dagster as dg
+from pydantic import Field
+
+from assets.store import StoreResource, store_result
+from quant.backtest.optimize import OptimizeRequest, engine_options, run_optimization
+from quant.backtest.optimize_results import summary, write_optimization
+from quant.backtest.walkforward import parse_walk_forward
+
+
+class OptimizationConfig(dg.Config):
+    """The `quant optimize` options as run config (defaults: the demo's small grid)."""
+
+    strategy: str = "sma_crossover"
+    symbol: str = "SPX"
+    dataset: str = "bars_1d"
+    version: int | None = Field(None, description="bars version; None = latest at run time")
+    grid: list[str] = Field(default_factory=lambda: ["fast=5:20:5", "slow=30:90:30"])
+    params: dict[str, str] = Field(default_factory=dict, description="fixed, never searched")
+    genetic: bool = False
+    population: int = 20
+    generations: int = 10
+    seed: int = 0
+    walk_forward: str = Field("", description="TRAIN:TEST in bars; empty = full sample")
+    workers: int = 1
+    objective: str = "sharpe"
+    top: int = 10
+    cash: float = 100_000.0
+    sizing: str = "fraction:1"
+    fees: str = Field("0", description="PCT[,FIXED[,MIN]] as in `quant backtest --fees`")
+    slippage: str = Field("none", description="none | constant:BPS | linear:K | sqrt:K")
+    fill_timing: str = "next_open"
+    allow_short: bool = False
+
+
+@dg.asset(
+    name="optimizations",
+    group_name="backtests",
+    kinds={"python", "delta"},
+    deps=[dg.AssetKey("bars_1d")],
+    description="Parameter search (grid/genetic, optional walk-forward) of a strategy on pinned "
+    "bars; one row per candidate in the `optimizations` dataset.",
+)
+def optimizations(
+    context: dg.AssetExecutionContext, config: OptimizationConfig, store: StoreResource
+) -> dg.MaterializeResult:
+    """Run the configured search and upsert its rows; metadata: best params and the top table."""
+    lake = store.get()
+    request = OptimizeRequest(
+        strategy=config.strategy,
+        symbol=config.symbol,
+        dataset=config.dataset,
+        version=config.version,
+        grid=tuple(config.grid),
+        params=dict(config.params),
+        genetic=config.genetic,
+        population=config.population,
+        generations=config.generations,
+        seed=config.seed,
+        objective=config.objective,
+        walk_forward=parse_walk_forward(config.walk_forward) if config.walk_forward else None,
+        workers=config.workers,
+        config=engine_options(
+            config.cash,
+            config.sizing,
+            config.fees,
+            config.slippage,
+            config.fill_timing,
+            config.allow_short,
+        ),
+    )
+    opt = run_optimization(str(lake.root), request)
+    info = write_optimization(lake, opt, author="dagster")
+    out = summary(opt, config.top)
+    context.log.info(f"best {out['best_params']} ({config.objective}) run_id={opt.run_id}")
+    meta = {
+        "run_id": opt.run_id,
+        "strategy": config.strategy,
+        "symbol": config.symbol,
+        "method": request.method,
+        "objective": config.objective,
+        "seed": config.seed,
+        "best_params": dg.MetadataValue.json(out["best_params"]),
+        "top": dg.MetadataValue.md(_markdown(out["top"])),
+    }
+    if opt.walk is not None:
+        meta["oos_metrics"] = dg.MetadataValue.md(opt.walk.stitched.to_markdown())
+    else:
+        meta["best_fitness"] = out["best_fitness"]
+        meta["evaluated"] = out["evaluated"]
+    return store_result(info, **meta)
+
+
+def _markdown(rows: list[dict]) -> str:
+    """A markdown table of records (the top-N candidates or walk-forward windows)."""
+    if not rows:
+        return "(none)"
+    cols = list(rows[0])
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in rows:
+        lines.append("| " + " | ".join(_cell(r.get(c)) for c in cols) + " |")
+    return "\n".join(lines)
+
+
+def _cell(v: object) -> str:
+    return "n/a" if v is None else (f"{v:.6g}" if isinstance(v, float) else str(v))

@@ -1,0 +1,95 @@
+"""Bars at the engine's edge: a polars frame (bar schema, one or many symbols) -> aligned arrays.
+
+Symbols are aligned on the union of their timestamps; a symbol without a bar at a timestamp
+gets NaN there (the simulator skips it: no fills, no decision, position marked at its last
+close). Symbols are ordered alphabetically; column j of every array is ``symbols[j]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from quant.errors import QuantError
+
+PRICE_COLUMNS = ("open", "high", "low", "close", "volume")
+
+
+class BarsError(QuantError):
+    """The bars handed to the engine are empty or miss required columns."""
+
+
+@dataclass(frozen=True)
+class BarArrays:
+    """OHLCV as float64[n_bars, n_symbols] C arrays plus ``ts`` int64 ns UTC."""
+
+    ts: np.ndarray
+    symbols: tuple[str, ...]
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(n_bars, n_symbols)."""
+        return self.close.shape
+
+    def column(self, j: int) -> dict[str, np.ndarray]:
+        """One symbol's 1-D OHLCV arrays (NaN where it has no bar)."""
+        return {k: np.ascontiguousarray(getattr(self, k)[:, j]) for k in PRICE_COLUMNS}
+
+
+def from_arrays(
+    ts: np.ndarray,
+    close: np.ndarray,
+    open: np.ndarray | None = None,
+    high: np.ndarray | None = None,
+    low: np.ndarray | None = None,
+    volume: np.ndarray | None = None,
+    symbols: tuple[str, ...] | None = None,
+) -> BarArrays:
+    """Build ``BarArrays`` from 1-D (one symbol) or 2-D arrays; missing OHLC default to close."""
+    c = np.asarray(close, dtype=np.float64)
+    c2 = c.reshape(-1, 1) if c.ndim == 1 else c
+
+    def arr(x: np.ndarray | None, default: np.ndarray) -> np.ndarray:
+        a = default if x is None else np.asarray(x, dtype=np.float64)
+        return np.ascontiguousarray(a.reshape(c2.shape))
+
+    n_sym = c2.shape[1]
+    syms = symbols or tuple(f"S{j}" for j in range(n_sym))
+    if len(syms) != n_sym or c2.shape[0] == 0:
+        raise BarsError(f"need >= 1 bar and {n_sym} symbol names, got {len(syms)}")
+    return BarArrays(
+        ts=np.ascontiguousarray(np.asarray(ts, dtype=np.int64)),
+        symbols=tuple(syms),
+        open=arr(open, c2),
+        high=arr(high, c2),
+        low=arr(low, c2),
+        close=arr(c2, c2),
+        volume=arr(volume, np.full(c2.shape, np.inf)),
+    )
+
+
+def from_frame(df: pl.DataFrame) -> BarArrays:
+    """Align a bar-schema frame (columns symbol, ts, open, high, low, close, volume)."""
+    missing = [c for c in ("symbol", "ts", *PRICE_COLUMNS) if c not in df.columns]
+    if missing:
+        raise BarsError(f"bars miss columns {missing}")
+    if df.height == 0:
+        raise BarsError("no bars in the selected range")
+    df = df.with_columns(pl.col("ts").dt.epoch("ns").alias("_ns")).sort("symbol", "_ns")
+    symbols = tuple(sorted(df["symbol"].unique().to_list()))
+    ts = np.unique(df["_ns"].to_numpy())
+    n, k = len(ts), len(symbols)
+    out = {c: np.full((n, k), np.nan) for c in PRICE_COLUMNS}
+    for j, sym in enumerate(symbols):
+        part = df.filter(pl.col("symbol") == sym)
+        rows = np.searchsorted(ts, part["_ns"].to_numpy())
+        for c in PRICE_COLUMNS:
+            out[c][rows, j] = part[c].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    return BarArrays(ts=ts.astype(np.int64), symbols=symbols, **out)

@@ -1,0 +1,143 @@
+"""``quant backtest``: run one strategy on stored bars and print its metrics.
+
+Heavy modules (engine, numba kernels, the store) are imported inside the command so
+``quant --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+
+from quant.cli_output import JsonOpt, emit
+from quant.errors import QuantError
+
+app = typer.Typer(no_args_is_help=True)
+
+
+class NoBarsError(QuantError):
+    """The selected dataset version, symbols and dates hold no bars."""
+
+
+def _utc(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _load_bars(lake: str, dataset: str, version, tag, symbols, start, end) -> tuple[Any, int]:
+    """Bars of the symbols within [start, end] from one pinned dataset version."""
+    import polars as pl
+
+    from quant.data.store import DatasetStore
+
+    store = DatasetStore(lake)
+    v = store.resolve(dataset, version=version, tag=tag)
+    lf = store.scan(dataset, version=v).filter(pl.col("symbol").is_in(symbols))
+    if start is not None:
+        lf = lf.filter(pl.col("ts") >= _utc(start))
+    if end is not None:
+        lf = lf.filter(pl.col("ts") < _utc(end) + timedelta(days=1))
+    df = lf.collect()
+    missing = sorted(set(symbols) - set(df["symbol"].unique().to_list()))
+    if df.height == 0 or missing:
+        raise NoBarsError(
+            f"{dataset} v{v} has no bars for {', '.join(missing or symbols)} in the selected dates"
+        )
+    return df, v
+
+
+@app.command("backtest")
+def backtest(
+    ctx: typer.Context,
+    strategy: Annotated[str, typer.Argument(help="Strategy name (see strategies/).")],
+    symbol: Annotated[
+        list[str], typer.Option("--symbol", help="Symbol to trade (repeat for several).")
+    ],
+    dataset: Annotated[str, typer.Option("--dataset", help="Bars dataset.")] = "bars_1d",
+    version: Annotated[int | None, typer.Option("--version", help="Dataset version.")] = None,
+    tag: Annotated[str | None, typer.Option("--tag", help="Dataset tag.")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="First date, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last date, YYYY-MM-DD.")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="Strategy parameter name=value (repeat).")
+    ] = None,
+    cash: Annotated[float, typer.Option("--cash", help="Starting cash.")] = 100_000.0,
+    sizing: Annotated[
+        str,
+        typer.Option("--sizing", help="fixed:QTY | fraction:F | risk:R | vol:TARGET | kelly:CAP"),
+    ] = "fraction:1",
+    fees: Annotated[
+        str,
+        typer.Option("--fees", help="PCT[,FIXED[,MIN]]: percent of notional, per-fill fixed, min"),
+    ] = "0",
+    slippage: Annotated[
+        str, typer.Option("--slippage", help="none | constant:BPS | linear:K | sqrt:K")
+    ] = "none",
+    fill_timing: Annotated[
+        str, typer.Option("--fill-timing", help="next_open | next_close | same_close")
+    ] = "next_open",
+    stop_loss: Annotated[float, typer.Option("--stop-loss", help="Bracket stop, fraction.")] = 0.0,
+    take_profit: Annotated[
+        float, typer.Option("--take-profit", help="Bracket target, fraction.")
+    ] = 0.0,
+    participation: Annotated[
+        float, typer.Option("--participation", help="Max fraction of bar volume per fill.")
+    ] = 0.0,
+    allow_short: Annotated[
+        bool, typer.Option("--allow-short", help="Allow short positions.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Backtest STRATEGY on stored bars; print metrics (``--json``: metrics, trades, fills)."""
+    from pydantic import ValidationError
+
+    from quant.backtest import cli_args
+    from quant.backtest.config import BacktestConfig
+    from quant.backtest.engine import run_backtest
+    from quant.backtest.strategy import resolve, validate_params
+    from quant.cli import settings
+
+    mod = resolve(strategy)
+    params = validate_params(mod, cli_args.parse_params(param or []))
+    try:
+        cfg = BacktestConfig(
+            cash=cash,
+            sizing=cli_args.parse_sizing(sizing),
+            fees=cli_args.parse_fees(fees),
+            slippage=cli_args.parse_slippage(slippage),
+            fill_timing=fill_timing,  # type: ignore[arg-type]
+            stop_loss=stop_loss,
+            take_profit=take_profit,
+            participation=participation,
+            allow_short=allow_short,
+        )
+    except ValidationError as err:
+        e = err.errors()[0]
+        raise cli_args.OptionError(f"{'.'.join(map(str, e['loc']))}: {e['msg']}") from None
+    first, last = cli_args.parse_date(start, "--start"), cli_args.parse_date(end, "--end")
+    symbols = sorted(set(symbol))
+    bars, v = _load_bars(str(settings(ctx).lake), dataset, version, tag, symbols, first, last)
+    res = run_backtest(mod, bars, params, cfg)
+    head = {
+        "strategy": res.strategy,
+        "dataset": dataset,
+        "version": v,
+        "symbols": ", ".join(res.symbols),
+        "start": str(bars["ts"].min()),
+        "end": str(bars["ts"].max()),
+        "params": ", ".join(f"{k}={val}" for k, val in res.params.items()),
+    } | res.report
+    if as_json:
+        out = head | {
+            "params": res.params,
+            "symbols": list(res.symbols),
+            "metrics": res.metrics.to_dict(json_safe=True),
+            "trades": res.trades_frame().to_dicts(),
+            "fills": res.fills_frame().to_dicts(),
+        }
+        emit(out, True)
+        return
+    emit(head, False)
+    typer.echo("")
+    emit(res.metrics.to_dict(), False)

@@ -1,0 +1,177 @@
+"""``quant optimize`` and ``quant check-lookahead``: parameter search and the lookahead guard.
+
+Heavy modules (the engine, numba kernels, the store) are imported inside the commands so
+``quant --help`` and unrelated commands stay fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from quant.cli_output import JsonOpt, emit
+from quant.errors import QuantError
+
+app = typer.Typer(no_args_is_help=True)
+
+#: Exit code of ``check-lookahead`` when a past decision changed (errors exit 2).
+LOOKAHEAD_FOUND = 1
+
+StrategyArg = Annotated[str, typer.Argument(help="Strategy module name in strategies/.")]
+DatasetOpt = Annotated[str, typer.Option("--dataset", help="Bars dataset name.")]
+VersionOpt = Annotated[
+    int | None, typer.Option("--version", help="Dataset version (default: latest).")
+]
+TagOpt = Annotated[str | None, typer.Option("--tag", help="Dataset tag (instead of --version).")]
+SymbolOpt = Annotated[str, typer.Option("--symbol", help="Symbol to run on.")]
+ParamOpt = Annotated[
+    list[str] | None, typer.Option("--param", help="Strategy parameter name=value (repeat).")
+]
+# engine options, as in `quant backtest`
+CashOpt = Annotated[float, typer.Option("--cash", help="Starting cash.")]
+SizingOpt = Annotated[
+    str, typer.Option("--sizing", help="fixed:QTY | fraction:F | risk:R | vol:TARGET | kelly:CAP")
+]
+FeesOpt = Annotated[
+    str, typer.Option("--fees", help="PCT[,FIXED[,MIN]]: percent of notional, per-fill fixed, min")
+]
+SlippageOpt = Annotated[
+    str, typer.Option("--slippage", help="none | constant:BPS | linear:K | sqrt:K")
+]
+TimingOpt = Annotated[
+    str, typer.Option("--fill-timing", help="next_open | next_close | same_close")
+]
+ShortOpt = Annotated[bool, typer.Option("--allow-short", help="Allow short positions.")]
+
+
+def _settings(ctx: typer.Context) -> Any:
+    from quant.cli import settings  # the root module imports this one
+
+    return settings(ctx)
+
+
+def _pin(lake: str, dataset: str, version: int | None, tag: str | None) -> int:
+    from quant.data.store import DatasetStore
+
+    return DatasetStore(lake).resolve(dataset, version=version, tag=tag)
+
+
+@app.command("optimize")
+def optimize(
+    ctx: typer.Context,
+    strategy: StrategyArg,
+    symbol: SymbolOpt,
+    dataset: DatasetOpt = "bars_1d",
+    version: VersionOpt = None,
+    tag: TagOpt = None,
+    grid: Annotated[
+        list[str] | None, typer.Option("--grid", help="Grid spec name=start:stop:step (repeat).")
+    ] = None,
+    param: ParamOpt = None,
+    genetic: Annotated[bool, typer.Option("--genetic", help="Genetic search.")] = False,
+    population: Annotated[int, typer.Option("--population", min=2)] = 20,
+    generations: Annotated[int, typer.Option("--generations", min=1)] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the genetic search.")] = 0,
+    walk: Annotated[
+        str | None, typer.Option("--walk-forward", help="TRAIN:TEST window lengths in bars.")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    objective: Annotated[str, typer.Option("--objective", help="Metric to maximise.")] = "sharpe",
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows of the top table.")] = 10,
+    cash: CashOpt = 100_000.0,
+    sizing: SizingOpt = "fraction:1",
+    fees: FeesOpt = "0",
+    slippage: SlippageOpt = "none",
+    fill_timing: TimingOpt = "next_open",
+    allow_short: ShortOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search a strategy's parameters (grid or genetic, optionally walk-forward); store results."""
+    if not grid and not genetic:
+        raise QuantError("give --grid name=start:stop:step (repeatable) or --genetic")
+    from quant.backtest.cli_args import parse_params
+    from quant.backtest.optimize import OptimizeRequest, engine_options, run_optimization
+    from quant.backtest.optimize_results import summary, write_optimization
+    from quant.backtest.walkforward import parse_walk_forward
+    from quant.data.store import DatasetStore
+
+    lake = str(_settings(ctx).lake)
+    request = OptimizeRequest(
+        strategy=strategy,
+        symbol=symbol,
+        dataset=dataset,
+        version=_pin(lake, dataset, version, tag),
+        grid=tuple(grid or ()),
+        params=parse_params(param or []),
+        genetic=genetic,
+        population=population,
+        generations=generations,
+        seed=seed,
+        objective=objective,
+        walk_forward=parse_walk_forward(walk) if walk else None,
+        workers=workers,
+        config=engine_options(cash, sizing, fees, slippage, fill_timing, allow_short),
+    )
+    opt = run_optimization(lake, request)
+    info = write_optimization(DatasetStore(lake), opt)
+    out = summary(opt, top) | {"optimizations_version": info.version}
+    if as_json:
+        emit(out, True)
+        return
+    table = out.pop("top")
+    out.pop("oos_metrics", None)
+    out["space"] = ", ".join(f"{k}={v[0]}..{v[1]} ({v[2]})" for k, v in out["space"].items())
+    emit(out, False)
+    typer.echo("")
+    emit(table, False)
+    if opt.walk is not None:
+        typer.echo("\nstitched out-of-sample metrics")
+        typer.echo(opt.walk.stitched.to_markdown())
+
+
+@app.command("check-lookahead")
+def check_lookahead_cmd(
+    ctx: typer.Context,
+    strategy: StrategyArg,
+    symbol: SymbolOpt,
+    dataset: DatasetOpt = "bars_1d",
+    version: VersionOpt = None,
+    tag: TagOpt = None,
+    param: ParamOpt = None,
+    fill_timing: TimingOpt = "next_open",
+    allow_short: ShortOpt = False,
+    checks: Annotated[int, typer.Option("--checks", min=1, help="Truncation points.")] = 8,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-run a strategy on truncated histories; exit 1 if any past decision changes."""
+    from quant.backtest.cli_args import parse_params
+    from quant.backtest.lookahead import check_lookahead
+    from quant.backtest.optimize import engine_options
+    from quant.backtest.runner import BacktestFactory, BarsRef, params_model
+
+    lake = str(_settings(ctx).lake)
+    model = params_model(strategy)
+    try:
+        params = model(**parse_params(param or [])).model_dump()
+    except ValidationError as err:
+        raise QuantError(f"invalid --param for {strategy}: {err}") from None
+    ref = BarsRef(lake, dataset, _pin(lake, dataset, version, tag), symbol)
+    config = engine_options(100_000.0, "fraction:1", "0", "none", fill_timing, allow_short)
+    runner = BacktestFactory(strategy, ref, config).runner()
+    report = check_lookahead(runner.decisions(params), runner.n_bars, n_checks=checks)
+    out = {"strategy": strategy, "dataset": dataset, "version": ref.version, "symbol": symbol,
+           "params": params} | report.to_dict()  # fmt: skip
+    if as_json:
+        emit(out, True)
+    else:
+        out.pop("details")
+        emit(out, False)
+        verdict = "no lookahead found" if report.ok else (
+            f"LOOKAHEAD: the decision at bar {report.first_bar} changed when history was "
+            f"truncated to {report.prefix} bars"
+        )  # fmt: skip
+        typer.echo(verdict)
+    if not report.ok:
+        raise typer.Exit(LOOKAHEAD_FOUND)

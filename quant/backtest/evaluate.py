@@ -1,0 +1,97 @@
+"""Evaluate parameter sets serially or in spawned worker processes, results in candidate order.
+
+An *evaluator factory* is a small, picklable description of the work (e.g. a strategy name,
+a lake path, a dataset name and version, a symbol); ``build()`` loads what it needs (bars
+from the store) and returns the evaluator, ``(params, bar range) -> metrics dict`` (the range
+lets walk-forward search a training window without restarting the workers). Each worker
+process builds its evaluator once in its initializer, so bars are read from the store by the
+worker instead of being pickled to it. Workers are started with the ``spawn`` method (a
+process forked after ``deltalake`` was used can hang). Results are returned in the order of
+the submitted candidates, never in completion order, so a search is identical serial or
+parallel as long as the evaluator is deterministic.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from types import TracebackType
+from typing import Any, Protocol
+
+#: ``(params, bar range [start, end) or None for all bars) -> metrics dict``.
+BarRange = tuple[int, int] | None
+Evaluator = Callable[[dict[str, Any], BarRange], dict[str, Any]]
+
+
+class EvaluatorFactory(Protocol):
+    """Picklable recipe of an evaluator; ``build`` runs once per process."""
+
+    def build(self) -> Evaluator:
+        """Load the inputs and return ``(params, bar range) -> metrics dict``."""
+        ...
+
+
+_worker_evaluator: Evaluator | None = None
+
+
+def _init_worker(factory: EvaluatorFactory) -> None:
+    global _worker_evaluator  # one evaluator per worker process, by design
+    _worker_evaluator = factory.build()
+
+
+def _evaluate_indexed(
+    task: tuple[int, dict[str, Any], BarRange],
+) -> tuple[int, dict[str, Any]]:
+    index, params, bars = task
+    assert _worker_evaluator is not None, "worker initialiser did not run"
+    return index, _worker_evaluator(params, bars)
+
+
+class EvaluationPool:
+    """Context manager evaluating batches of parameter sets; ``workers=1`` runs in-process."""
+
+    def __init__(self, factory: EvaluatorFactory, workers: int = 1) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.factory = factory
+        self.workers = workers
+        self._serial: Evaluator | None = None
+        self._executor: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> EvaluationPool:
+        if self.workers == 1:
+            self._serial = self.factory.build()
+        else:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=mp.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(self.factory,),
+            )
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+        self._serial = None
+
+    def evaluate(
+        self, batch: Sequence[dict[str, Any]], bars: BarRange = None
+    ) -> list[dict[str, Any]]:
+        """Metrics dict of every parameter set on the bar range, in the order given."""
+        if self._serial is not None:
+            return [self._serial(p, bars) for p in batch]
+        if self._executor is None:
+            raise RuntimeError("EvaluationPool used outside its `with` block")
+        chunk = max(1, len(batch) // (self.workers * 4))
+        tasks = [(i, p, bars) for i, p in enumerate(batch)]
+        out = list(self._executor.map(_evaluate_indexed, tasks, chunksize=chunk))
+        out.sort(key=lambda pair: pair[0])
+        return [metrics for _, metrics in out]

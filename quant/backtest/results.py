@@ -1,0 +1,73 @@
+"""Backtest results as rows of the ``backtests`` dataset (one row per strategy and symbol set).
+
+Each row holds the strategy, its params (JSON), the cost/fill model in words, the bars
+dataset version it read, every metric as a column, and the equity curve (``ts`` and
+``equity`` list columns). Writes are upserts keyed by (strategy, symbols), so the latest
+version of the dataset holds the latest run of each; older runs stay in earlier versions.
+Lineage records the bars version read.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import polars as pl
+
+from quant.backtest.engine import BacktestResult
+from quant.data.store import DatasetStore, VersionInfo
+
+DATASET = "backtests"
+KEY = ("strategy", "symbols")
+
+
+def backtest_row(result: BacktestResult, bars_dataset: str, bars_version: int) -> pl.DataFrame:
+    """One-row frame describing a backtest run (see the module docstring)."""
+    metrics = result.metrics.to_dict()
+    row: dict[str, object] = {
+        "strategy": result.strategy,
+        "symbols": ",".join(result.symbols),
+        "params": json.dumps(result.params, sort_keys=True),
+        "bars_dataset": bars_dataset,
+        "bars_version": bars_version,
+        "config": result.config.model_dump_json(),
+        "report": json.dumps(result.report, sort_keys=True),
+        "run_at": datetime.now(UTC),
+        "start": int(result.ts[0]),
+        "end": int(result.ts[-1]),
+    }
+    for k, v in metrics.items():
+        row[k] = float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+    df = pl.DataFrame([row])
+    curve = pl.DataFrame(
+        {"ts": [result.ts.tolist()], "equity": [result.equity.tolist()]},
+        schema={"ts": pl.List(pl.Int64), "equity": pl.List(pl.Float64)},
+    )
+    out = pl.concat([df, curve], how="horizontal")
+    return out.with_columns(
+        pl.from_epoch("start", "ns").dt.replace_time_zone("UTC"),
+        pl.from_epoch("end", "ns").dt.replace_time_zone("UTC"),
+        pl.col("run_at").cast(pl.Datetime("us", "UTC")),
+        pl.col("var_95", "es_95", "sharpe", "sortino", "calmar", "profit_factor")
+        .cast(pl.Float64)
+        .fill_null(float("nan")),
+        pl.col("avg_win", "avg_loss").cast(pl.Float64),
+    )
+
+
+def write_backtest(
+    store: DatasetStore,
+    result: BacktestResult,
+    bars_dataset: str,
+    bars_version: int,
+    author: str | None = None,
+) -> VersionInfo:
+    """Upsert the run's row into ``backtests`` with lineage ``{bars_dataset: bars_version}``."""
+    return store.upsert(
+        DATASET,
+        backtest_row(result, bars_dataset, bars_version),
+        key=KEY,
+        message=f"backtest {result.strategy} on {','.join(result.symbols)}",
+        author=author,
+        lineage={bars_dataset: bars_version},
+    )

@@ -1,0 +1,140 @@
+"""The optimiser's bridge to the engine: pinned bars from the store, runs on bar ranges.
+
+``BarsRef`` names one symbol of one *version* of a bars dataset; a worker process loads it
+from the lake itself (nothing big is pickled). ``BacktestRunner`` holds the loaded bars and
+runs ``quant.backtest.engine.run_backtest`` on a bar range; ``BacktestFactory`` is the
+picklable recipe the evaluation pool hands to its workers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from quant.backtest import strategy as strat
+from quant.backtest.bars import BarArrays, from_frame
+from quant.backtest.config import BacktestConfig
+from quant.backtest.engine import BacktestResult, run_backtest
+from quant.backtest.evaluate import BarRange, Evaluator
+from quant.backtest.walkforward import Records
+from quant.data.store import DatasetStore
+from quant.errors import QuantError
+
+
+class NoBarsError(QuantError):
+    """The pinned dataset version holds no bars for the symbol."""
+
+
+class EngineConfigError(QuantError):
+    """The engine configuration (costs, sizing, fill timing) is invalid."""
+
+
+def engine_config(config: dict[str, Any]) -> BacktestConfig:
+    """``BacktestConfig`` from its fields as a dict; EngineConfigError names a bad field."""
+    try:
+        return BacktestConfig(**config)
+    except ValidationError as err:
+        e = err.errors()[0]
+        raise EngineConfigError(f"{'.'.join(map(str, e['loc']))}: {e['msg']}") from None
+
+
+def resolve_strategy(strategy: str) -> ModuleType:
+    """A registered strategy name, or a dotted module path following the strategy protocol."""
+    if "." in strategy:
+        try:
+            return strat.resolve(importlib.import_module(strategy))
+        except ModuleNotFoundError:
+            raise strat.UnknownStrategyError(f"no strategy module {strategy!r}") from None
+    return strat.resolve(strategy)
+
+
+def params_model(strategy: str) -> type[BaseModel]:
+    """The pydantic Params model of a strategy (name or dotted module path)."""
+    return resolve_strategy(strategy).Params
+
+
+@dataclass(frozen=True)
+class BarsRef:
+    """One symbol of one pinned version of a bars dataset in a lake."""
+
+    lake: str
+    dataset: str
+    version: int
+    symbol: str
+
+    def load(self) -> BarArrays:
+        """The symbol's bars of that version, aligned for the engine."""
+        store = DatasetStore(self.lake)
+        bars = store.read(
+            self.dataset, version=self.version, filters=[("symbol", "=", self.symbol)]
+        )
+        if bars.height == 0:
+            raise NoBarsError(
+                f"{self.dataset} v{self.version} has no bars for symbol {self.symbol!r}"
+            )
+        return from_frame(bars)
+
+
+def slice_bars(bars: BarArrays, rng: BarRange) -> BarArrays:
+    """Bars ``[start, end)`` (None = all)."""
+    if rng is None:
+        return bars
+    s, e = rng
+    names = [f.name for f in dataclasses.fields(bars) if f.name != "symbols"]
+    cut = {n: np.ascontiguousarray(getattr(bars, n)[s:e]) for n in names}
+    return dataclasses.replace(bars, **cut)
+
+
+class BacktestRunner:
+    """Runs one strategy over (a bar range of) loaded bars; deterministic per call."""
+
+    def __init__(self, strategy: str, bars: BarArrays, config: dict[str, Any]) -> None:
+        self.module = resolve_strategy(strategy)
+        self.bars = bars
+        self.config = engine_config(config)
+
+    @property
+    def n_bars(self) -> int:
+        """Number of loaded bars."""
+        return self.bars.shape[0]
+
+    def result(self, params: dict[str, Any], bars: BarRange = None) -> BacktestResult:
+        """The engine's BacktestResult over bars ``[start, end)`` (None = all)."""
+        return run_backtest(self.module, slice_bars(self.bars, bars), params, self.config)
+
+    def metrics(self, params: dict[str, Any], bars: BarRange = None) -> dict[str, Any]:
+        """Metrics dict of one run (the evaluator of the search)."""
+        return self.result(params, bars).metrics.to_dict()
+
+    def records(self, params: dict[str, Any], bars: BarRange = None) -> Records:
+        """Records of one run (walk-forward's test side)."""
+        r = self.result(params, bars)
+        return Records(r.equity, r.ts, r.trades, r.fills, r.exposure)
+
+    def decisions(self, params: dict[str, Any]) -> Callable[[int], np.ndarray]:
+        """``prefix length -> targets`` for the lookahead guard."""
+        return lambda n: np.asarray(self.result(params, (0, n)).targets)
+
+
+@dataclass(frozen=True)
+class BacktestFactory:
+    """Picklable recipe: each process loads the pinned bars once and runs the engine."""
+
+    strategy: str
+    bars: BarsRef
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def runner(self) -> BacktestRunner:
+        """Load the bars and return a runner."""
+        return BacktestRunner(self.strategy, self.bars.load(), self.config)
+
+    def build(self) -> Evaluator:
+        """``(params, bar range) -> metrics dict`` over the loaded bars."""
+        return self.runner().metrics

@@ -1,0 +1,153 @@
+"""Range oscillators: stochastic (TA-Lib ``STOCH``) and Williams %R (TA-Lib ``WILLR``).
+
+Both read the highest high and lowest low of the window from the O(1) deques of
+:mod:`quant.core.indicators.extrema`. NaN policy as in :mod:`quant.core.indicators`:
+a bar with any non-finite high/low/close is skipped (state unchanged, output NaN).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from quant.core.indicators.extrema import (
+    rolling_extreme_step,
+    rolling_max_init,
+    rolling_min_init,
+)
+from quant.core.indicators.inputs import period, same_shape
+from quant.core.indicators.moving import sma_init, sma_step
+from quant.core.jit import njit
+
+# --------------------------------------------------------------------------- STOCH
+
+
+@njit
+def stoch_init(fastk: int = 14, slowk: int = 3, slowd: int = 3) -> tuple:
+    """State of the stochastic: (highest-high deque, lowest-low deque, %K SMA, %D SMA)."""
+    return (rolling_max_init(fastk), rolling_min_init(fastk), sma_init(slowk), sma_init(slowd))
+
+
+@njit(inline="always")
+def stoch_step(state: tuple, high: float, low: float, close: float) -> tuple:
+    """Feed one bar; returns (state, slow %K, slow %D), NaN until %D is defined."""
+    if not (math.isfinite(high) and math.isfinite(low) and math.isfinite(close)):
+        return state, np.nan, np.nan
+    hi_st, lo_st, k_st, d_st = state
+    hi_st, hh = rolling_extreme_step(hi_st, high)
+    lo_st, ll = rolling_extreme_step(lo_st, low)
+    if math.isnan(hh):
+        return (hi_st, lo_st, k_st, d_st), np.nan, np.nan
+    diff = (hh - ll) / 100.0
+    fast_k = (close - ll) / diff if diff != 0.0 else 0.0
+    k_st, k = sma_step(k_st, fast_k)
+    if math.isnan(k):
+        return (hi_st, lo_st, k_st, d_st), np.nan, np.nan
+    d_st, d = sma_step(d_st, k)
+    if math.isnan(d):
+        return (hi_st, lo_st, k_st, d_st), np.nan, np.nan
+    return (hi_st, lo_st, k_st, d_st), k, d
+
+
+@njit
+def stoch_1d(
+    high: np.ndarray, low: np.ndarray, close: np.ndarray, fastk: int, slowk: int, slowd: int
+) -> tuple:
+    """Stochastic of 1-D high/low/close series (loop over :func:`stoch_step`)."""
+    k = np.empty_like(close)
+    d = np.empty_like(close)
+    state = stoch_init(fastk, slowk, slowd)
+    for i in range(close.shape[0]):
+        state, k[i], d[i] = stoch_step(state, high[i], low[i], close[i])
+    return k, d
+
+
+@njit(parallel=True)
+def stoch_2d(
+    high: np.ndarray, low: np.ndarray, close: np.ndarray, fastk: int, slowk: int, slowd: int
+) -> tuple:
+    """Stochastic of each column of (bars x symbols) high/low/close arrays."""
+    k = np.empty_like(close)
+    d = np.empty_like(close)
+    for j in numba.prange(close.shape[1]):
+        state = stoch_init(fastk, slowk, slowd)
+        for i in range(close.shape[0]):
+            state, k[i, j], d[i, j] = stoch_step(state, high[i, j], low[i, j], close[i, j])
+    return k, d
+
+
+def stoch(
+    high: npt.ArrayLike,
+    low: npt.ArrayLike,
+    close: npt.ArrayLike,
+    fastk: int = 14,
+    slowk: int = 3,
+    slowd: int = 3,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Slow stochastic -> (k, d), 0..100 (TA-Lib ``STOCH`` with SMA smoothing).
+
+    fast %K = 100 (close - LL) / (HH - LL) over ``fastk`` bars (0 when HH == LL, as in
+    TA-Lib); k = SMA(fast %K, slowk); d = SMA(k, slowd). Both start together once d is
+    defined: warm-up fastk + slowk + slowd - 3 NaN (17 for 14/3/3).
+    """
+    h, lo, c = same_shape(high=high, low=low, close=close)
+    f, sk, sd = period("fastk", fastk), period("slowk", slowk), period("slowd", slowd)
+    return stoch_1d(h, lo, c, f, sk, sd) if c.ndim == 1 else stoch_2d(h, lo, c, f, sk, sd)
+
+
+# --------------------------------------------------------------------------- WILLR
+
+
+@njit
+def willr_init(n: int = 14) -> tuple:
+    """State of Williams %R: (highest-high deque, lowest-low deque)."""
+    return (rolling_max_init(n), rolling_min_init(n))
+
+
+@njit(inline="always")
+def willr_step(state: tuple, high: float, low: float, close: float) -> tuple:
+    """Feed one bar; returns (state, %R in [-100, 0] or NaN during warm-up)."""
+    if not (math.isfinite(high) and math.isfinite(low) and math.isfinite(close)):
+        return state, np.nan
+    hi_st, lo_st = state
+    hi_st, hh = rolling_extreme_step(hi_st, high)
+    lo_st, ll = rolling_extreme_step(lo_st, low)
+    if math.isnan(hh):
+        return (hi_st, lo_st), np.nan
+    diff = (hh - ll) / (-100.0)
+    value = (hh - close) / diff if diff != 0.0 else 0.0
+    return (hi_st, lo_st), value
+
+
+@njit
+def willr_1d(high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int) -> np.ndarray:
+    """Williams %R of 1-D high/low/close series (loop over :func:`willr_step`)."""
+    out = np.empty_like(close)
+    state = willr_init(n)
+    for i in range(close.shape[0]):
+        state, out[i] = willr_step(state, high[i], low[i], close[i])
+    return out
+
+
+@njit(parallel=True)
+def willr_2d(high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int) -> np.ndarray:
+    """Williams %R of each column of (bars x symbols) high/low/close arrays."""
+    out = np.empty_like(close)
+    for j in numba.prange(close.shape[1]):
+        state = willr_init(n)
+        for i in range(close.shape[0]):
+            state, out[i, j] = willr_step(state, high[i, j], low[i, j], close[i, j])
+    return out
+
+
+def willr(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, n: int = 14) -> np.ndarray:
+    """Williams %R = -100 (HH - close) / (HH - LL) over n bars (TA-Lib ``WILLR``).
+
+    Range -100..0; 0 when HH == LL (as in TA-Lib). Warm-up n-1 NaN.
+    """
+    h, lo, c = same_shape(high=high, low=low, close=close)
+    n = period("n", n)
+    return willr_1d(h, lo, c, n) if c.ndim == 1 else willr_2d(h, lo, c, n)

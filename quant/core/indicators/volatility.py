@@ -1,0 +1,307 @@
+"""Volatility: ATR (TA-Lib ``ATR``), rolling population std (TA-Lib ``STDDEV``), z-score,
+Bollinger bands (TA-Lib ``BBANDS``).
+
+Rolling moments keep sums of deviations from a shift (a recent bar) updated by adding
+the new bar and removing the one leaving, and re-centre and re-compute them exactly from
+the ring buffer every n bars (amortised O(1)), so rounding drift is bounded, large price
+levels cause no cancellation, and n equal bars have a standard deviation of exactly 0.
+NaN policy as in :mod:`quant.core.indicators`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from quant.core.indicators.inputs import period, positive, same_shape, series
+from quant.core.indicators.moving import sma_init, sma_step
+from quant.core.jit import njit
+
+# --------------------------------------------------------------------------- ATR
+
+
+@njit
+def atr_init(n: int) -> tuple:
+    """State of an n-bar ATR: (n, valid bars seen, previous close, seed sum, ATR)."""
+    return (n, 0, np.nan, 0.0, np.nan)
+
+
+@njit(inline="always")
+def atr_step(state: tuple, high: float, low: float, close: float) -> tuple:
+    """Feed one bar; returns (state, ATR or NaN during the n-bar warm-up)."""
+    n, count, prev_close, total, value = state
+    if not (math.isfinite(high) and math.isfinite(low) and math.isfinite(close)):
+        return state, np.nan
+    if count == 0:
+        return (n, 1, close, total, value), np.nan
+    tr = max(max(high - low, abs(prev_close - high)), abs(prev_close - low))
+    if count <= n:
+        total += tr
+        count += 1
+        if count <= n:
+            return (n, count, close, total, value), np.nan
+        value = total / n
+    else:
+        value = (value * (n - 1) + tr) * (1.0 / n)
+    return (n, count, close, total, value), value
+
+
+@njit
+def atr_1d(high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int) -> np.ndarray:
+    """ATR of 1-D high/low/close series (loop over :func:`atr_step`)."""
+    out = np.empty_like(close)
+    state = atr_init(n)
+    for i in range(close.shape[0]):
+        state, out[i] = atr_step(state, high[i], low[i], close[i])
+    return out
+
+
+@njit(parallel=True)
+def atr_2d(high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int) -> np.ndarray:
+    """ATR of each column of (bars x symbols) high/low/close arrays."""
+    out = np.empty_like(close)
+    for j in numba.prange(close.shape[1]):
+        state = atr_init(n)
+        for i in range(close.shape[0]):
+            state, out[i, j] = atr_step(state, high[i, j], low[i, j], close[i, j])
+    return out
+
+
+def atr(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, n: int = 14) -> np.ndarray:
+    """Average true range (TA-Lib ``ATR``: SMA of the first n true ranges, then Wilder).
+
+    True range = max(high-low, |prev close-high|, |prev close-low|), from the second bar.
+    Wilder step ``atr = (atr*(n-1) + tr) * (1/n)`` (a multiply by the reciprocal keeps a
+    division out of the bar-to-bar dependency chain; within 1e-15 of TA-Lib).
+    Warm-up: n NaN. Units: price. A bar with any non-finite input is skipped.
+    """
+    h, lo, c = same_shape(high=high, low=low, close=close)
+    n = period("n", n)
+    return atr_1d(h, lo, c, n) if c.ndim == 1 else atr_2d(h, lo, c, n)
+
+
+# --------------------------------------------------------------------------- moments
+
+
+@njit
+def moments_init(n: int) -> tuple:
+    """State of n-bar rolling moments.
+
+    (SMA state (holds the ring buffer), shift, sum of x-shift, sum of (x-shift)^2, bars
+    since the last re-sync, length of the current run of equal bars).
+    """
+    return (sma_init(n), 0.0, 0.0, 0.0, 0, 0)
+
+
+@njit
+def centred_sums(buf: np.ndarray, shift: float) -> tuple:
+    """Exact sums of (x - shift) and (x - shift)^2 over a ring buffer."""
+    s1 = 0.0
+    s2 = 0.0
+    for k in range(buf.size):
+        d = buf[k] - shift
+        s1 += d
+        s2 += d * d
+    return s1, s2
+
+
+@njit(inline="always")
+def moments_step(state: tuple, x: float) -> tuple:
+    """Feed one bar; returns (state, SMA, mean, population std), NaN during warm-up.
+
+    The SMA is :func:`sma_step` itself (so Bollinger's middle band is bit-equal to
+    ``sma``). The std comes from sums of deviations from a shift (a recent bar), updated
+    in O(1) and re-centred on the newest bar and re-computed exactly from the buffer
+    every n bars (amortised O(1)), so there is no catastrophic cancellation at large
+    price levels; n equal bars in a row give mean x and std exactly 0.
+    """
+    sma_st, shift, s1, s2, since, run = state
+    if not math.isfinite(x):
+        return state, np.nan, np.nan, np.nan
+    buf, count, pos = sma_st[0], sma_st[1], sma_st[2]
+    n = buf.size
+    last = pos - 1 if pos > 0 else n - 1
+    run = run + 1 if count > 0 and buf[last] == x else 1
+    old = buf[pos]
+    if count == 0:
+        shift = x
+    d = x - shift
+    if count < n:
+        s1 += d
+        s2 += d * d
+    else:
+        d_old = old - shift
+        s1 = s1 - d_old + d
+        s2 = s2 - d_old * d_old + d * d
+    sma_st, middle = sma_step(sma_st, x)
+    if count >= n:
+        since += 1
+        if since >= n:  # re-centre every n bars: the shift stays within the recent range
+            since = 0
+            shift = x
+            s1, s2 = centred_sums(sma_st[0], shift)
+    new = (sma_st, shift, s1, s2, since, run)
+    if math.isnan(middle):
+        return new, np.nan, np.nan, np.nan
+    if run >= n:
+        return new, middle, x, 0.0
+    m1 = s1 / n
+    var = s2 / n - m1 * m1
+    if var < 0.0:
+        var = 0.0
+    return new, middle, shift + m1, math.sqrt(var)
+
+
+# --------------------------------------------------------------------------- rolling std
+
+
+@njit
+def rolling_std_init(n: int) -> tuple:
+    """State of an n-bar rolling std (the rolling-moments state)."""
+    return moments_init(n)
+
+
+@njit(inline="always")
+def rolling_std_step(state: tuple, x: float) -> tuple:
+    """Feed one bar; returns (state, population std of the last n valid bars or NaN)."""
+    state, _, _, std = moments_step(state, x)
+    return state, std
+
+
+@njit
+def rolling_std_1d(x: np.ndarray, n: int) -> np.ndarray:
+    """Rolling population std of a 1-D series (loop over :func:`rolling_std_step`)."""
+    out = np.empty_like(x)
+    state = rolling_std_init(n)
+    for i in range(x.shape[0]):
+        state, out[i] = rolling_std_step(state, x[i])
+    return out
+
+
+@njit(parallel=True)
+def rolling_std_2d(x: np.ndarray, n: int) -> np.ndarray:
+    """Rolling population std of each column of a (bars x symbols) array."""
+    out = np.empty_like(x)
+    for j in numba.prange(x.shape[1]):
+        state = rolling_std_init(n)
+        for i in range(x.shape[0]):
+            state, out[i, j] = rolling_std_step(state, x[i, j])
+    return out
+
+
+def rolling_std(x: npt.ArrayLike, n: int) -> np.ndarray:
+    """Rolling population standard deviation, ddof=0 (TA-Lib ``STDDEV`` with nbdev=1).
+
+    Warm-up n-1 NaN; O(1) amortised per bar. Units: those of ``x``. Non-finite bars
+    are skipped (output NaN, state unchanged).
+    """
+    a, n = series(x), period("n", n)
+    return rolling_std_1d(a, n) if a.ndim == 1 else rolling_std_2d(a, n)
+
+
+# --------------------------------------------------------------------------- z-score
+
+
+@njit
+def zscore_init(n: int) -> tuple:
+    """State of an n-bar rolling z-score (the rolling-moments state)."""
+    return moments_init(n)
+
+
+@njit(inline="always")
+def zscore_step(state: tuple, x: float) -> tuple:
+    """Feed one bar; returns (state, (x - mean)/std over the last n valid bars, or NaN)."""
+    state, _, mean, std = moments_step(state, x)
+    if math.isnan(std):
+        return state, np.nan
+    if std == 0.0:
+        return state, 0.0
+    return state, (x - mean) / std
+
+
+@njit
+def zscore_1d(x: np.ndarray, n: int) -> np.ndarray:
+    """Rolling z-score of a 1-D series (loop over :func:`zscore_step`)."""
+    out = np.empty_like(x)
+    state = zscore_init(n)
+    for i in range(x.shape[0]):
+        state, out[i] = zscore_step(state, x[i])
+    return out
+
+
+@njit(parallel=True)
+def zscore_2d(x: np.ndarray, n: int) -> np.ndarray:
+    """Rolling z-score of each column of a (bars x symbols) array."""
+    out = np.empty_like(x)
+    for j in numba.prange(x.shape[1]):
+        state = zscore_init(n)
+        for i in range(x.shape[0]):
+            state, out[i, j] = zscore_step(state, x[i, j])
+    return out
+
+
+def zscore(x: npt.ArrayLike, n: int) -> np.ndarray:
+    """Rolling z-score: (x - mean)/std over the last n valid bars, population std.
+
+    The window includes the current bar. A constant window (std exactly 0) gives 0.0.
+    Warm-up n-1 NaN. Unitless. Non-finite bars are skipped.
+    """
+    a, n = series(x), period("n", n)
+    return zscore_1d(a, n) if a.ndim == 1 else zscore_2d(a, n)
+
+
+# --------------------------------------------------------------------------- Bollinger
+
+
+@njit
+def bbands_init(n: int = 20, k: float = 2.0) -> tuple:
+    """State of Bollinger bands: (rolling-moments state, k)."""
+    return (moments_init(n), k)
+
+
+@njit(inline="always")
+def bbands_step(state: tuple, x: float) -> tuple:
+    """Feed one close; returns (state, upper, middle, lower), NaN during warm-up."""
+    mom, k = state
+    mom, middle, _, std = moments_step(mom, x)
+    return (mom, k), middle + k * std, middle, middle - k * std
+
+
+@njit
+def bbands_1d(x: np.ndarray, n: int, k: float) -> tuple:
+    """Bollinger bands of a 1-D close series (loop over :func:`bbands_step`)."""
+    up = np.empty_like(x)
+    mid = np.empty_like(x)
+    lo = np.empty_like(x)
+    state = bbands_init(n, k)
+    for i in range(x.shape[0]):
+        state, up[i], mid[i], lo[i] = bbands_step(state, x[i])
+    return up, mid, lo
+
+
+@njit(parallel=True)
+def bbands_2d(x: np.ndarray, n: int, k: float) -> tuple:
+    """Bollinger bands of each column of a (bars x symbols) close array."""
+    up = np.empty_like(x)
+    mid = np.empty_like(x)
+    lo = np.empty_like(x)
+    for j in numba.prange(x.shape[1]):
+        state = bbands_init(n, k)
+        for i in range(x.shape[0]):
+            state, up[i, j], mid[i, j], lo[i, j] = bbands_step(state, x[i, j])
+    return up, mid, lo
+
+
+def bbands(
+    close: npt.ArrayLike, n: int = 20, k: float = 2.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bollinger bands -> (upper, middle, lower) (TA-Lib ``BBANDS``, matype SMA).
+
+    middle = SMA(n) (bit-equal to ``sma``); upper/lower = middle +/- k * population std.
+    Warm-up n-1 NaN. Units: price. Non-finite bars are skipped.
+    """
+    a, n, k = series(close, "close"), period("n", n), positive("k", k)
+    return bbands_1d(a, n, k) if a.ndim == 1 else bbands_2d(a, n, k)

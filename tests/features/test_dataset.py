@@ -1,0 +1,64 @@
+"""build_features: the features dataset, computed from a bars version, with lineage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from quant.data.store import DatasetNotFound, DatasetStore
+from quant.features import DAILY_SPECS, NoBarsError, build_features, compute_features
+from tests.features.bars import two_symbol_bars
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> DatasetStore:
+    s = DatasetStore(tmp_path / "lake")
+    s.append("bars_1d", two_symbol_bars(rows=300), message="test bars")
+    return s
+
+
+def test_features_record_lineage_to_the_bars_version_read(store: DatasetStore) -> None:
+    # Act
+    info = build_features(store, "SPX")
+    # Assert
+    assert info.name == "features_1d"
+    assert info.lineage == {"bars_1d": 0}
+    assert info.extra["symbol"] == "SPX"
+    got = store.read("features_1d")
+    bars = store.read("bars_1d", filters=[("symbol", "=", "SPX")])
+    assert got.equals(compute_features(bars, DAILY_SPECS))
+
+
+def test_each_symbol_is_upserted_independently(store: DatasetStore) -> None:
+    # Act
+    build_features(store, "SPX")
+    build_features(store, "NDX")
+    info = build_features(store, "SPX")  # re-run: replaces SPX rows, keeps NDX
+    # Assert
+    got = store.read("features_1d")
+    assert info.rows_total == 600
+    assert got.group_by("symbol").len().sort("symbol")["len"].to_list() == [300, 300]
+
+
+def test_pinned_bars_version_is_used_and_recorded(store: DatasetStore) -> None:
+    # Arrange: a later bars version with changed closes
+    bars = store.read("bars_1d").with_columns(pl.col("close") * 2)
+    store.overwrite("bars_1d", bars)
+    # Act
+    info = build_features(store, "SPX", source_version=0)
+    # Assert
+    assert info.lineage == {"bars_1d": 0}
+    old = store.read("bars_1d", version=0, filters=[("symbol", "=", "SPX")])
+    assert store.read("features_1d").equals(compute_features(old, DAILY_SPECS))
+
+
+def test_unknown_symbol_raises_no_bars(store: DatasetStore) -> None:
+    with pytest.raises(NoBarsError, match="no bars for symbol 'ORCL'"):
+        build_features(store, "ORCL")
+
+
+def test_missing_bars_dataset_raises_dataset_not_found(tmp_path: Path) -> None:
+    with pytest.raises(DatasetNotFound):
+        build_features(DatasetStore(tmp_path / "empty"), "SPX")
