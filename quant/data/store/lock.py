@@ -107,9 +107,10 @@ class WriterLock:
             ticket = read_json(entry) if entry.suffix == ".json" else None
             if ticket is None:
                 continue
-            if _alive(int(ticket["pid"]), ticket["host"]):
+            expired = time.time() > float(ticket.get("expires", float("inf")))
+            if not expired and _alive(int(ticket["pid"]), ticket["host"]):
                 live = True
-            else:  # a priority waiter died: drop its ticket
+            else:  # the priority waiter died or gave up long ago: drop its ticket
                 entry.unlink(missing_ok=True)
         return live
 
@@ -134,7 +135,11 @@ class WriterLock:
         if priority:
             self.tickets.mkdir(parents=True, exist_ok=True)
             ticket = self.tickets / f"{os.getpid()}-{uuid.uuid4().hex}.json"
-            write_json_atomic(ticket, {"pid": os.getpid(), "host": HOST, "operation": operation})
+            write_json_atomic(
+                ticket,
+                {"pid": os.getpid(), "host": HOST, "operation": operation,
+                 "expires": time.time() + timeout + 1.0},
+            )
         start = time.monotonic()
         deadline = start + timeout
         flock = FileLock(self.path, thread_local=False)
