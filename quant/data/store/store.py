@@ -62,7 +62,9 @@ class DatasetStore(VersioningMixin, MaintenanceMixin):
         *,
         lock_timeout_s: float | None = None,
         meta_dir: str | Path | None = None,
+        author: str | None = None,
     ) -> None:
+        self.author = author  # default author of this store's writes (else user@host)
         text = str(root)
         self.is_uri = "://" in text and not text.startswith("file://")
         self.root: str | Path = (
@@ -313,7 +315,7 @@ class DatasetStore(VersioningMixin, MaintenanceMixin):
             key = writes.check_key(key, table, name)
         fields = {
             "message": str(message),
-            "author": author or metadata.default_author(),
+            "author": author or self.author or metadata.default_author(),
             "lineage": writes.check_lineage(self, lineage),
             "extra": writes.check_extra(extra),
         }
