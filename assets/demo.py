@@ -69,10 +69,8 @@ def main() -> int:
         t0 = time.perf_counter()
         mats = _run_job(defs.resolve_job_def(name), instance)
         assets = sorted({m["asset"] for m in mats})
-        print(
-            f"[{time.perf_counter() - t0:6.1f}s] {name}: {what} -> {len(mats)} materialisations "
-            f"({', '.join(assets)})"
-        )
+        built = f"{len(mats)} materialisations ({', '.join(assets)})" if mats else "done (op job)"
+        print(f"[{time.perf_counter() - t0:6.1f}s] {name}: {what} -> {built}")
     lake = os.environ.get("QUANT_LAKE", "data/lake")
     print(f"demo finished in {time.perf_counter() - t_all:.1f}s; lake={lake}")
     print(f"Dagster runs recorded in DAGSTER_HOME={os.environ['DAGSTER_HOME']}")

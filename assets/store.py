@@ -15,10 +15,12 @@ class StoreResource(dg.ConfigurableResource):
 
     lake: str = ""
 
-    def get(self) -> DatasetStore:
-        """A DatasetStore over the configured lake (lock timeout from settings)."""
+    def get(self, run_id: str | None = None) -> DatasetStore:
+        """A DatasetStore over the configured lake (lock timeout from settings); with a run id,
+        its writes are authored ``dagster:<run_id>`` so every commit names the run that made it."""
         cfg = load_settings()
-        return DatasetStore(self.lake or cfg.lake, lock_timeout_s=cfg.lock_timeout_s)
+        author = f"dagster:{run_id}" if run_id else None
+        return DatasetStore(self.lake or cfg.lake, lock_timeout_s=cfg.lock_timeout_s, author=author)
 
 
 def store_result(info: VersionInfo, **metadata: Any) -> dg.MaterializeResult:

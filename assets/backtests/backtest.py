@@ -42,7 +42,7 @@ def _build(strategy: str) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, config: BacktestRunConfig, store: StoreResource
     ) -> dg.MaterializeResult:
         symbol = context.partition_key
-        lake = store.get()
+        lake = store.get(context.run.run_id)
         version = lake.resolve(BARS, version=config.bars_version)
         bars = lake.scan(BARS, version=version).filter(pl.col("symbol") == symbol).collect()
         mod = resolve(strategy)
@@ -53,7 +53,7 @@ def _build(strategy: str) -> dg.AssetsDefinition:
             slippage=cli_args.parse_slippage(config.slippage),
         )
         result = run_backtest(mod, bars, validate_params(mod, config.params), cfg)
-        info = write_backtest(lake, result, BARS, version, author="dagster")
+        info = write_backtest(lake, result, BARS, version)
         png = base64.b64encode(equity_drawdown_png(result)).decode()
         m = result.metrics
         context.log.info(f"{strategy} {symbol}: {m.n_trades} trades, sharpe {m.sharpe}")

@@ -46,7 +46,7 @@ def optimizations(
     context: dg.AssetExecutionContext, config: OptimizationConfig, store: StoreResource
 ) -> dg.MaterializeResult:
     """Run the configured search and upsert its rows; metadata: best params and the top table."""
-    lake = store.get()
+    lake = store.get(context.run.run_id)
     request = OptimizeRequest(
         strategy=config.strategy,
         symbol=config.symbol,
@@ -71,7 +71,7 @@ def optimizations(
         ),
     )
     opt = run_optimization(str(lake.root), request)
-    info = write_optimization(lake, opt, author="dagster")
+    info = write_optimization(lake, opt)
     out = summary(opt, config.top)
     context.log.info(f"best {out['best_params']} ({config.objective}) run_id={opt.run_id}")
     meta = {

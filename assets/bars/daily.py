@@ -19,4 +19,6 @@ DAILY_FILES = {s.symbol: s for s in samples.SAMPLES if s.timeframe == "1d"}
 def bars_1d(context: dg.AssetExecutionContext, store: StoreResource) -> dg.MaterializeResult:
     """Ingest the partition symbol's shipped daily file (a no-op when already complete)."""
     sample = DAILY_FILES[context.partition_key]
-    return ingest_result(context, store.get(), sample.path, "bars_1d", sample.symbol)
+    return ingest_result(
+        context, store.get(context.run.run_id), sample.path, "bars_1d", sample.symbol
+    )

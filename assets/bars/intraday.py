@@ -17,7 +17,9 @@ INTRADAY = next(s for s in samples.SAMPLES if s.timeframe == "5m")
 )
 def bars_5m(context: dg.AssetExecutionContext, store: StoreResource) -> dg.MaterializeResult:
     """Ingest the shipped 5-minute file (a no-op when already complete)."""
-    return ingest_result(context, store.get(), INTRADAY.path, "bars_5m", INTRADAY.symbol)
+    return ingest_result(
+        context, store.get(context.run.run_id), INTRADAY.path, "bars_5m", INTRADAY.symbol
+    )
 
 
 @dg.asset(
@@ -28,7 +30,7 @@ def bars_5m(context: dg.AssetExecutionContext, store: StoreResource) -> dg.Mater
 )
 def bars_1h(context: dg.AssetExecutionContext, store: StoreResource) -> dg.MaterializeResult:
     """Resample the current bars_5m version to 1h; rewritten only when bars_5m changed."""
-    lake = store.get()
+    lake = store.get(context.run.run_id)
     upstream = lake.version_info("bars_5m").version
     if lake.exists("bars_1h") and lake.version_info("bars_1h").lineage == {"bars_5m": upstream}:
         context.log.info(f"bars_1h already built from bars_5m v{upstream}; nothing to do")

@@ -29,7 +29,7 @@ class SnapshotConfig(dg.Config):
 def rollback_op(context: dg.OpExecutionContext, config: RollbackConfig, store: StoreResource):
     """Restore ``config.to`` as a new version of ``config.dataset`` (priority writer)."""
     info = store.get().rollback(
-        config.dataset, to=config.to, reason=config.reason, author=f"dagster:{context.run_id}"
+        config.dataset, to=config.to, reason=config.reason, author=f"dagster:{context.run.run_id}"
     )
     context.log.info(
         f"rolled back {info.name} to {config.to}: new version {info.version}, "
@@ -57,7 +57,7 @@ def snapshot_op(context: dg.OpExecutionContext, config: SnapshotConfig, store: S
         return None
     name = config.name or f"auto-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
     record = s.create_snapshot(
-        name, members, message=config.message, author=f"dagster:{context.run_id}"
+        name, members, message=config.message, author=f"dagster:{context.run.run_id}"
     )
     context.log.info(f"snapshot {name}: {record['datasets']}")
     context.add_output_metadata(

@@ -17,7 +17,7 @@ from quant.features import DAILY_SPECS, build_features
 def features_1d(context: dg.AssetExecutionContext, store: StoreResource) -> dg.MaterializeResult:
     """Compute the symbol's daily features from the latest bars_1d version; upsert them."""
     symbol = context.partition_key
-    info = build_features(store.get(), symbol, specs=DAILY_SPECS)
+    info = build_features(store.get(context.run.run_id), symbol, specs=DAILY_SPECS)
     context.log.info(f"features_1d v{info.version} for {symbol} from {info.lineage}")
     return store_result(info, symbol=symbol, features=sum(len(s.outputs) for s in DAILY_SPECS))
 

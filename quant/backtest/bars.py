@@ -43,13 +43,13 @@ class BarArrays:
         return self.close.shape
 
     def column(self, j: int) -> Mapping[str, np.ndarray]:
-        """One symbol's 1-D OHLCV arrays (NaN where it has no bar), extracted on first use."""
-        return SymbolColumns(self, j)
+        """One symbol's 1-D OHLCV arrays (NaN where it has no bar), copied only when read."""
+        return _Column(self, j)
 
 
-class SymbolColumns(Mapping[str, np.ndarray]):
-    """Read-only mapping ``field -> float64[n_bars]`` of one symbol; a field is copied out of
-    the (bars x symbols) array only when asked for (most strategies read just the close)."""
+class _Column(Mapping[str, np.ndarray]):
+    """Lazy view of one symbol's columns: a strategy reading only ``close`` copies only it
+    (once: the engine and the strategy share the copy)."""
 
     def __init__(self, bars: BarArrays, j: int) -> None:
         self._bars, self._j, self._cache = bars, j, {}

@@ -23,7 +23,7 @@ from quant.backtest.metrics import Metrics, compute_metrics
 from quant.core.records import empty_fills, empty_orders, empty_trades
 from quant.core.sim import layout as lay
 from quant.core.sim.book import finish_open_trades
-from quant.core.sim.loop import record_counts, simulate
+from quant.core.sim.loop import ROOM_PER_SYMBOL, record_counts, simulate
 from quant.core.sim.market import rolling_market_stats
 from quant.errors import QuantError
 
@@ -130,7 +130,16 @@ def _trim(records: np.ndarray, count: int) -> np.ndarray:
 
 
 def _capacity(n: int, n_sym: int) -> int:
-    return 256 + (n * n_sym) // 8
+    return 64 + 16 * n_sym + (n * n_sym) // 64
+
+
+def _grow(rec: np.ndarray, used: int, room: int) -> np.ndarray:
+    """``rec`` if it has ``room`` free rows after ``used``, else a copy at least twice as long."""
+    if rec.shape[0] - used >= room:
+        return rec
+    out = np.zeros(max(2 * rec.shape[0], used + room), dtype=rec.dtype)
+    out[:used] = rec[:used]
+    return out
 
 
 def run_backtest(
@@ -158,23 +167,33 @@ def run_backtest(
     costs = cfg.cost_matrix(arr.symbols)
     price = (arr.open, arr.high, arr.low, arr.close, arr.volume)
     cap = _capacity(n, n_sym)
+    recs = [empty_orders(cap), empty_fills(cap), empty_trades(cap)]
+    book = new_book(n_sym)
+    acct = new_account(cfg.cash)
+    state = np.ascontiguousarray(np.tile(state0, (n_sym, 1)).reshape(n_sym, -1))
+    out = (np.empty(n), np.empty(n), np.empty((n, n_sym)), np.zeros(n, dtype=np.int8))
+    stats = (sigma, mu, adv)
+    start = 0
     while True:
-        orders, fills, trades = empty_orders(cap), empty_fills(cap), empty_trades(cap)
-        book = new_book(n_sym)
-        acct = new_account(cfg.cash)
-        state = np.ascontiguousarray(np.tile(state0, (n_sym, 1)).reshape(n_sym, -1))
-        out = (np.empty(n), np.empty(n), np.empty((n, n_sym)), np.zeros(n, dtype=np.int8))
+
+        def tail(x: np.ndarray, start: int = start) -> np.ndarray:
+            return x[start:] if x.shape[0] == n else x
+
         stop = simulate(
-            mod.decide, price, (sigma, mu, adv), day, feats, pvec, state, cvec, costs,
-            (orders, fills, trades, book, acct), out,
+            mod.decide, tuple(tail(x) for x in price), tuple(tail(x) for x in stats),
+            tail(day), tail(feats), pvec, state, cvec, costs, (*recs, book, acct),
+            tuple(tail(x) for x in out),
         )  # fmt: skip
+        if acct[lay.A_OVERFLOW] != 0.0:
+            raise RuntimeError("simulator record overflow despite the room check (a bug)")
         if stop < 0:
-            last_close = book[:, lay.B_LAST_CLOSE].copy()
-            finish_open_trades(trades, book, acct, n - 1, last_close)
-            if acct[lay.A_OVERFLOW] == 0.0:
-                break
-            stop = n - 1
-        cap = int(max(record_counts(acct)) * max(n / max(stop, 1), 1.0) * 1.5) + cap
+            break
+        start += stop
+        room = 2 * ROOM_PER_SYMBOL * n_sym
+        recs = [_grow(r, u, room) for r, u in zip(recs, record_counts(acct), strict=True)]
+    recs[2] = _grow(recs[2], record_counts(acct)[2], n_sym)  # room for still-open trades
+    orders, fills, trades = recs
+    finish_open_trades(trades, book, acct, n - 1, book[:, lay.B_LAST_CLOSE].copy())
     n_o, n_f, n_t = record_counts(acct)
     equity, exposure, targets, halt = out
     fl, tr = _trim(fills, n_f), _trim(trades, n_t)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import polars as pl
 
 from quant.backtest.engine import BacktestResult
+from quant.backtest.metrics import Metrics
 from quant.data.store import DatasetStore, VersionInfo
 
 DATASET = "backtests"
@@ -36,8 +37,9 @@ def backtest_row(result: BacktestResult, bars_dataset: str, bars_version: int) -
         "start": int(result.ts[0]),
         "end": int(result.ts[-1]),
     }
-    for k, v in metrics.items():
-        row[k] = float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+    for k, v in metrics.items():  # one dtype per column whatever the run: counts Int64,
+        is_float = "float" in str(Metrics.model_fields[k].annotation)  # ratios Float64 (NaN)
+        row[k] = (float("nan") if v is None else float(v)) if is_float else v
     df = pl.DataFrame([row])
     curve = pl.DataFrame(
         {"ts": [result.ts.tolist()], "equity": [result.equity.tolist()]},
@@ -48,10 +50,6 @@ def backtest_row(result: BacktestResult, bars_dataset: str, bars_version: int) -
         pl.from_epoch("start", "ns").dt.replace_time_zone("UTC"),
         pl.from_epoch("end", "ns").dt.replace_time_zone("UTC"),
         pl.col("run_at").cast(pl.Datetime("us", "UTC")),
-        pl.col("var_95", "es_95", "sharpe", "sortino", "calmar", "profit_factor")
-        .cast(pl.Float64)
-        .fill_null(float("nan")),
-        pl.col("avg_win", "avg_loss").cast(pl.Float64),
     )
 
 

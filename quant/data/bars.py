@@ -107,14 +107,19 @@ def check_order(bars: pl.DataFrame, carry: pl.DataFrame) -> tuple[pl.Series, pl.
     """
     frame = bars.select("symbol", "ts").join(carry, on="symbol", how="left", maintain_order="left")
     prev = pl.col("ts").cum_max().shift(1).over("symbol")
-    bound = pl.max_horizontal(prev, pl.col("last_ts"))
+    frame = frame.with_columns(pl.max_horizontal(prev, pl.col("last_ts")).alias("_bound"))
+    late = (pl.col("ts") <= pl.col("_bound")).fill_null(False)
+    if not frame.select(late.any()).item():  # the common case: every bar in order
+        latest = frame.group_by("symbol").agg(pl.col("ts").max().alias("last_ts"))
+        none = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias("order_reason")
+        return none, _merge(carry, latest)
     dup = (
         ~pl.struct("symbol", "ts").is_first_distinct()
         | (pl.col("ts") == pl.col("last_ts")).fill_null(False)
         | (pl.col("ts") == prev).fill_null(False)
     )
     reason = (
-        pl.when(bound.is_not_null() & (pl.col("ts") <= bound))
+        pl.when(late)
         .then(pl.when(dup).then(pl.lit("duplicate_key")).otherwise(pl.lit("ts_not_increasing")))
         .otherwise(None)
         .alias("order_reason")
@@ -125,13 +130,17 @@ def check_order(bars: pl.DataFrame, carry: pl.DataFrame) -> tuple[pl.Series, pl.
         .group_by("symbol")
         .agg(pl.col("ts").max().alias("last_ts"))
     )
-    new_carry = (
+    return out["order_reason"], _merge(carry, latest)
+
+
+def _merge(carry: pl.DataFrame, latest: pl.DataFrame) -> pl.DataFrame:
+    """The carry updated with each symbol's newest accepted ``ts``."""
+    return (
         pl.concat([carry, latest], how="vertical")
         .group_by("symbol")
         .agg(pl.col("last_ts").max())
         .sort("symbol")
     )
-    return out["order_reason"], new_carry
 
 
 def conform(df: pl.DataFrame) -> pl.DataFrame:

@@ -14,13 +14,23 @@ from quant.cli_output import JsonOpt, emit
 from quant.data.store import DatasetStore
 from quant.data.store.errors import CorruptDataset
 
-data_app = typer.Typer(help="Versioned datasets: history, time travel, rollback, tags.",
-                       no_args_is_help=True)
+data_app = typer.Typer(
+    help="Versioned datasets: history, time travel, rollback, tags.", no_args_is_help=True
+)
 snapshot_app = typer.Typer(help="Named sets of dataset versions.", no_args_is_help=True)
 data_app.add_typer(snapshot_app, name="snapshot")
 
-VERSION_COLUMNS = ["version", "timestamp", "operation", "rows_added", "rows_removed",
-                   "rows_total", "author", "message", "checksum"]
+VERSION_COLUMNS = [
+    "version",
+    "timestamp",
+    "operation",
+    "rows_added",
+    "rows_removed",
+    "rows_total",
+    "author",
+    "message",
+    "checksum",
+]
 
 
 def open_store(ctx: typer.Context) -> DatasetStore:
@@ -38,9 +48,16 @@ def list_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     rows = []
     for name in store.list():
         info = store.version_info(name)
-        rows.append({"dataset": name, "version": info.version, "rows": info.rows_total,
-                     "updated": info.timestamp, "operation": info.operation,
-                     "tags": ",".join(t["tag"] for t in store.tags(name))})
+        rows.append(
+            {
+                "dataset": name,
+                "version": info.version,
+                "rows": info.rows_total,
+                "updated": info.timestamp,
+                "operation": info.operation,
+                "tags": ",".join(t["tag"] for t in store.tags(name)),
+            }
+        )
     emit(rows, as_json)
 
 
@@ -67,8 +84,16 @@ def show_cmd(
     info = store.version_info(name, v)
     rows = store.scan(name, version=v).head(limit).collect().to_dicts()
     if as_json:
-        emit({"dataset": name, "version": v, "rows_total": info.rows_total,
-              "checksum": info.checksum, "rows": rows}, True)
+        emit(
+            {
+                "dataset": name,
+                "version": v,
+                "rows_total": info.rows_total,
+                "checksum": info.checksum,
+                "rows": rows,
+            },
+            True,
+        )
         return
     typer.echo(f"{name} @ version {v}: {info.rows_total} rows (showing {len(rows)})")
     emit(rows, False)
@@ -76,7 +101,8 @@ def show_cmd(
 
 @data_app.command("diff")
 def diff_cmd(
-    ctx: typer.Context, name: str,
+    ctx: typer.Context,
+    name: str,
     a: Annotated[str, typer.Argument(help="Version number or tag.")],
     b: Annotated[str, typer.Argument(help="Version number or tag.")],
     key: Annotated[list[str] | None, typer.Option("--key", help="Key column (repeat).")] = None,
@@ -91,7 +117,8 @@ def diff_cmd(
 
 @data_app.command("rollback")
 def rollback_cmd(
-    ctx: typer.Context, name: str,
+    ctx: typer.Context,
+    name: str,
     to: Annotated[str, typer.Option("--to", help="Version number or tag to restore.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the commit).")],
     as_json: JsonOpt = False,
@@ -102,7 +129,9 @@ def rollback_cmd(
 
 @data_app.command("tag")
 def tag_cmd(
-    ctx: typer.Context, name: str, tag: str,
+    ctx: typer.Context,
+    name: str,
+    tag: str,
     version: Annotated[int | None, typer.Option("--version", help="Default: latest.")] = None,
     message: Annotated[str, typer.Option("--message", "-m")] = "",
     move: Annotated[bool, typer.Option("--move", help="Move an existing tag.")] = False,
@@ -120,7 +149,8 @@ def untag_cmd(ctx: typer.Context, name: str, tag: str, as_json: JsonOpt = False)
 
 @snapshot_app.command("create")
 def snapshot_create(
-    ctx: typer.Context, name: str,
+    ctx: typer.Context,
+    name: str,
     datasets: Annotated[list[str], typer.Argument(help="DATASET[@VERSION|@TAG] ...")],
     message: Annotated[str, typer.Option("--message", "-m")] = "",
     as_json: JsonOpt = False,
@@ -132,9 +162,16 @@ def snapshot_create(
 @snapshot_app.command("list")
 def snapshot_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List snapshots."""
-    rows = [{"name": s["name"], "created": s["created"], "author": s["author"],
-             "datasets": " ".join(f"{d}@{v}" for d, v in s["datasets"].items()),
-             "message": s["message"]} for s in open_store(ctx).snapshots()]
+    rows = [
+        {
+            "name": s["name"],
+            "created": s["created"],
+            "author": s["author"],
+            "datasets": " ".join(f"{d}@{v}" for d, v in s["datasets"].items()),
+            "message": s["message"],
+        }
+        for s in open_store(ctx).snapshots()
+    ]
     emit(rows, as_json)
 
 
@@ -146,8 +183,13 @@ def snapshot_show(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> No
         emit(record, True)
         return
     typer.echo(f"snapshot {record['name']} created {record['created']} by {record['author']}")
-    emit([{"dataset": d, "version": v, "checksum": record["checksums"].get(d)}
-          for d, v in record["datasets"].items()], False)
+    emit(
+        [
+            {"dataset": d, "version": v, "checksum": record["checksums"].get(d)}
+            for d, v in record["datasets"].items()
+        ],
+        False,
+    )
 
 
 @data_app.command("gc")
@@ -164,13 +206,23 @@ def gc_cmd(
     if as_json:
         emit(report, True)
         return
-    emit([{k: (" ".join(map(str, v)) if isinstance(v, list) else v) for k, v in r.items()
-           if k != "file_list"} for r in report], False)
+    emit(
+        [
+            {
+                k: (" ".join(map(str, v)) if isinstance(v, list) else v)
+                for k, v in r.items()
+                if k != "file_list"
+            }
+            for r in report
+        ],
+        False,
+    )
 
 
 @data_app.command("verify")
 def verify_cmd(
-    ctx: typer.Context, name: str,
+    ctx: typer.Context,
+    name: str,
     all_versions: Annotated[bool, typer.Option("--all", help="Every readable version.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -195,10 +247,23 @@ def locks_cmd(
         return
     from quant.data.store.lock import describe_holder
 
-    cols = ["dataset", "acquisitions", "contended", "timeouts", "stale_recovered",
-            "wait_s_mean", "wait_s_max", "hold_s_mean", "hold_s_max", "holder"]
-    emit([{**r, "holder": describe_holder(r["holder"]) if r["holder"] else "free"} for r in rows],
-         False, cols)
+    cols = [
+        "dataset",
+        "acquisitions",
+        "contended",
+        "timeouts",
+        "stale_recovered",
+        "wait_s_mean",
+        "wait_s_max",
+        "hold_s_mean",
+        "hold_s_max",
+        "holder",
+    ]
+    emit(
+        [{**r, "holder": describe_holder(r["holder"]) if r["holder"] else "free"} for r in rows],
+        False,
+        cols,
+    )
 
 
 from quant.data import ingest_cli  # noqa: E402, F401  (registers `quant data ingest`)

@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import queue
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +32,7 @@ import polars as pl
 import psutil
 
 from quant.data.bars import TS_DTYPE, empty_carry
+from quant.data.prefetch import prefetch
 from quant.data.quarantine import classify, drop_stored, quarantine_rows, rule_counts
 from quant.data.resume import QUARANTINE, is_complete, recorded, source_key
 from quant.data.sources import Chunk, FileSource, open_source, sha256_of
@@ -52,6 +51,8 @@ WRITER_OVERHEAD = 256 * 2**20
 MIN_CHUNK_ROWS = 1_000
 MAX_CHUNK_ROWS = 2_000_000
 DEFAULT_CHUNK_ROWS = 250_000
+#: Recorded with every file chunk commit: how zone-less timestamps were interpreted.
+TZ_NOTE = "naive timestamps taken as UTC; daily bars stamped 00:00 UTC of the trading date"
 _TIMEFRAME = re.compile(r"^bars_(\d+[smhdw])$")
 
 
@@ -219,51 +220,6 @@ def _commit_chunk(
     return carry, good.height, bad.height
 
 
-_DONE = object()
-
-
-def prefetch(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
-    """Parse the next chunk in a background thread while the caller writes the current one.
-
-    At most two chunks are in flight (the one being written and the one being parsed); an
-    error in the reader is re-raised in the caller; leaving early stops the reader.
-    """
-    box: queue.Queue[Any] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for chunk in chunks:
-                if stop.is_set():
-                    return
-                box.put(chunk)
-                box.join()  # wait until the caller took it before parsing the next
-            box.put(_DONE)
-        except BaseException as err:  # re-raised in the caller
-            box.put(err)
-
-    reader = threading.Thread(target=produce, name="ingest-prefetch", daemon=True)
-    reader.start()
-    try:
-        while True:
-            item = box.get()
-            box.task_done()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-            del item
-    finally:
-        stop.set()
-        while reader.is_alive():  # unblock a reader waiting on a full or unjoined queue
-            try:
-                box.get(timeout=0.05)
-                box.task_done()
-            except queue.Empty:
-                pass
-
-
 def ingest_source(
     store: Any,
     source: FileSource,
@@ -290,7 +246,12 @@ def ingest_source(
         return report
     report.resumed_after_line = done_bars
     carry = _carry(store, dataset)
-    extra = {**key, "ingest.source": path, "ingest.format": source.format}
+    extra = {
+        **key,
+        "ingest.source": path,
+        "ingest.format": source.format,
+        "ingest.timezone": TZ_NOTE,
+    }
     target = _Target(store, dataset, path, sha, extra, done_q, baseline)
     for chunk in prefetch(source.chunks(chunk_rows, after_line=done_bars)):
         label = f"{source.path.name} lines {chunk.frame['line'].min()}-{chunk.last_line}"

@@ -26,6 +26,25 @@ def specs_digest(specs: Sequence[FeatureSpec]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def already_built(
+    store: DatasetStore, target: str, symbol: str, lineage: dict[str, int], digest: str
+) -> VersionInfo | None:
+    """The version holding ``symbol``'s features from exactly these inputs, if still current.
+
+    Walks back from the latest version: the first upsert for the symbol decides; any
+    other operation on the way (overwrite, rollback, ...) means "cannot tell" -> None.
+    """
+    if not store.exists(target):
+        return None
+    for info in reversed(store.versions(target)):
+        if info.operation != "upsert":
+            return None
+        if info.extra.get("symbol") == symbol:
+            same = info.lineage == lineage and info.extra.get("specs") == digest
+            return info if same else None
+    return None
+
+
 def build_features(
     store: DatasetStore,
     symbol: str,
@@ -34,14 +53,22 @@ def build_features(
     source: str = "bars_1d",
     target: str = "features_1d",
     source_version: int | None = None,
+    force: bool = False,
 ) -> VersionInfo:
     """Compute ``symbol``'s features from ``source`` (latest or a pinned version) into ``target``.
 
-    Raises ``DatasetNotFound`` if the bars dataset does not exist and
+    Idempotent: if the symbol's current features were built from the same bars version
+    with the same specs, nothing is written and that version is returned (``force``
+    rebuilds anyway). Raises ``DatasetNotFound`` if the bars dataset does not exist and
     :class:`NoBarsError` if it has no rows for the symbol.
     """
     checked = validate_specs(specs)
     version = store.version_info(source, source_version).version
+    digest = specs_digest(checked)
+    if not force:
+        done = already_built(store, target, symbol, {source: version}, digest)
+        if done is not None:
+            return done
     columns = ["symbol", "ts", *required_columns(checked)]
     bars = store.read(source, version=version, columns=columns, filters=[("symbol", "=", symbol)])
     if bars.is_empty():
@@ -53,5 +80,5 @@ def build_features(
         key=("symbol", "ts"),
         message=f"features of {symbol} from {source} v{version}",
         lineage={source: version},
-        extra={"symbol": symbol, "specs": specs_digest(checked), "bars": str(bars.height)},
+        extra={"symbol": symbol, "specs": digest, "bars": str(bars.height)},
     )

@@ -31,3 +31,12 @@ def test_asset_writing_through_resource_reports_version_rows_checksum_lineage(tm
     assert mat.metadata["upstream/raw"].value == 0
     assert mat.metadata["note"].value == "x"
     assert mat.tags["dagster/data_version"] == "0"
+
+
+def test_store_resource_with_run_id_authors_writes_as_that_run(tmp_path):
+    store = StoreResource(lake=str(tmp_path / "lk")).get("run-123")
+
+    info = store.append("bars_1d", bars())
+
+    assert info.author == "dagster:run-123"
+    assert store.append("bars_1d", bars("ORCL"), author="someone").author == "someone"

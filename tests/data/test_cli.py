@@ -30,13 +30,17 @@ def lake(tmp_path):
 def test_list_versions_show_json(capsys, monkeypatch, lake):
     code, out, _ = quant(capsys, monkeypatch, "--lake", str(lake), "data", "list", "--json")
     assert code == 0 and json.loads(out)[0] == {
-        **json.loads(out)[0], "dataset": "bars_1d", "version": 1, "rows": 5,
+        **json.loads(out)[0],
+        "dataset": "bars_1d",
+        "version": 1,
+        "rows": 5,
     }
     code, out, _ = quant(capsys, monkeypatch, "data", "versions", "bars_1d", "--json")
     assert code == 0
     assert [v["message"] for v in json.loads(out)] == ["first", "second"]
-    code, out, _ = quant(capsys, monkeypatch, "data", "show", "bars_1d", "--version", "0",
-                         "--limit", "2", "--json")
+    code, out, _ = quant(
+        capsys, monkeypatch, "data", "show", "bars_1d", "--version", "0", "--limit", "2", "--json"
+    )
     shown = json.loads(out)
     assert (shown["version"], shown["rows_total"], len(shown["rows"])) == (0, 3, 2)
 

@@ -42,6 +42,7 @@ def test_shipped_file_ingests_exact_rows_and_first_last_bars(store, sample):
     assert (df["ts"][-1], df["close"][-1]) == (_utc(last_ts), last_close)
     assert df["symbol"].unique().to_list() == [sample.symbol]
     assert df["timeframe"].unique().to_list() == [sample.timeframe]
+    assert "UTC" in store.version_info(dataset).extra["ingest.timezone"]
     assert (sample.format == "yahoo" or sample.format == "arch") == (
         df["adj_close"].null_count() == 0
     )
@@ -161,30 +162,3 @@ def test_parquet_source_ingests_with_row_numbers_as_locations(store, tmp_path):
     assert report.rows_written == sample.rows - 1
     q = store.read("quarantine")
     assert q["line"].to_list() == [10] and "non_positive_price" in q["reason"][0]
-
-
-def test_prefetch_yields_in_order_and_reraises_a_reader_error():
-    def reader():
-        yield 1
-        yield 2
-        raise SourceError("disk went away")
-
-    got = []
-    with pytest.raises(SourceError, match="disk went away"):
-        for item in ing.prefetch(reader()):
-            got.append(item)
-    assert got == [1, 2]
-
-
-def test_prefetch_stops_its_reader_when_the_caller_leaves_early():
-    produced = []
-
-    def reader():
-        for i in range(1000):
-            produced.append(i)
-            yield i
-
-    for item in ing.prefetch(reader()):
-        if item == 3:
-            break
-    assert len(produced) <= 6

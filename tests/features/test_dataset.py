@@ -35,7 +35,7 @@ def test_each_symbol_is_upserted_independently(store: DatasetStore) -> None:
     # Act
     build_features(store, "SPX")
     build_features(store, "NDX")
-    info = build_features(store, "SPX")  # re-run: replaces SPX rows, keeps NDX
+    info = build_features(store, "SPX", force=True)  # re-run: replaces SPX rows, keeps NDX
     # Assert
     got = store.read("features_1d")
     assert info.rows_total == 600
@@ -62,3 +62,27 @@ def test_unknown_symbol_raises_no_bars(store: DatasetStore) -> None:
 def test_missing_bars_dataset_raises_dataset_not_found(tmp_path: Path) -> None:
     with pytest.raises(DatasetNotFound):
         build_features(DatasetStore(tmp_path / "empty"), "SPX")
+
+
+def test_rebuild_from_same_bars_and_specs_writes_nothing(store: DatasetStore) -> None:
+    # Arrange
+    first = build_features(store, "SPX")
+    build_features(store, "NDX")
+    # Act
+    again = build_features(store, "SPX")
+    # Assert
+    assert again.version == first.version
+    assert len(store.versions("features_1d")) == 2
+
+
+def test_new_bars_version_or_force_rebuilds(store: DatasetStore) -> None:
+    # Arrange
+    first = build_features(store, "SPX")
+    forced = build_features(store, "SPX", force=True)
+    store.overwrite("bars_1d", store.read("bars_1d").with_columns(pl.col("close") + 1.0))
+    # Act
+    rebuilt = build_features(store, "SPX")
+    # Assert
+    assert forced.version == first.version + 1
+    assert rebuilt.version == forced.version + 1
+    assert rebuilt.lineage == {"bars_1d": 1}

@@ -93,29 +93,37 @@ def rsi(close: npt.ArrayLike, n: int = 14) -> np.ndarray:
 
 @njit
 def macd_init(fast: int = 12, slow: int = 26, signal: int = 9) -> tuple:
-    """State of MACD: (fast EMA, slow EMA, signal EMA, valid bars seen, fast, slow)."""
+    """State of MACD, flat (nested tuples measured slower in numba).
+
+    (fast EMA state (5 fields, see :func:`ema_init`), slow EMA state (5), signal EMA
+    state (5), valid bars seen (capped at slow), fast, slow).
+    """
     if slow < fast:
         fast, slow = slow, fast
-    return (ema_init(fast), ema_init(slow), ema_init(signal), 0, fast, slow)
+    return ema_init(fast) + ema_init(slow) + ema_init(signal) + (0, fast, slow)
 
 
 @njit(inline="always")
 def macd_step(state: tuple, x: float) -> tuple:
     """Feed one close; returns (state, macd, signal, hist), NaN until the signal is seeded."""
-    fast_st, slow_st, sig_st, count, fast, slow = state
     if not math.isfinite(x):
         return state, np.nan, np.nan, np.nan
+    fast_st = (state[0], state[1], state[2], state[3], state[4])
+    slow_st = (state[5], state[6], state[7], state[8], state[9])
+    sig_st = (state[10], state[11], state[12], state[13], state[14])
+    count, fast, slow = state[15], state[16], state[17]
     count += 1
     slow_st, slow_v = ema_step(slow_st, x)
     if count > slow - fast:
         fast_st, fast_v = ema_step(fast_st, x)
     else:
         fast_v = np.nan
-    if count < slow:
-        return (fast_st, slow_st, sig_st, count, fast, slow), np.nan, np.nan, np.nan
-    m = fast_v - slow_v
-    sig_st, s = ema_step(sig_st, m)
-    new = (fast_st, slow_st, sig_st, min(count, slow), fast, slow)
+    m = np.nan
+    s = np.nan
+    if count >= slow:
+        m = fast_v - slow_v
+        sig_st, s = ema_step(sig_st, m)
+    new = fast_st + slow_st + sig_st + (min(count, slow), fast, slow)
     if math.isnan(s):
         return new, np.nan, np.nan, np.nan
     return new, m, s, m - s

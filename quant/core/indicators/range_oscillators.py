@@ -91,7 +91,8 @@ def stoch(
 
     fast %K = 100 (close - LL) / (HH - LL) over ``fastk`` bars (0 when HH == LL, as in
     TA-Lib); k = SMA(fast %K, slowk); d = SMA(k, slowd). Both start together once d is
-    defined: warm-up fastk + slowk + slowd - 3 NaN (17 for 14/3/3).
+    defined: warm-up fastk + slowk + slowd - 3 NaN (17 for 14/3/3). A bar with any
+    non-finite high/low/close is skipped (output NaN, state unchanged).
     """
     h, lo, c = same_shape(high=high, low=low, close=close)
     f, sk, sd = period("fastk", fastk), period("slowk", slowk), period("slowd", slowd)
@@ -146,7 +147,8 @@ def willr_2d(high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int) -> np
 def willr(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, n: int = 14) -> np.ndarray:
     """Williams %R = -100 (HH - close) / (HH - LL) over n bars (TA-Lib ``WILLR``).
 
-    Range -100..0; 0 when HH == LL (as in TA-Lib). Warm-up n-1 NaN.
+    Range -100..0; 0 when HH == LL (as in TA-Lib). Warm-up n-1 NaN. A bar with any
+    non-finite high/low/close is skipped (output NaN, state unchanged).
     """
     h, lo, c = same_shape(high=high, low=low, close=close)
     n = period("n", n)

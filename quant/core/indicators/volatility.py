@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from quant.core.indicators.inputs import period, positive, same_shape, series
-from quant.core.indicators.moving import sma_init, sma_step
+from quant.core.indicators.moving import RESYNC_SLACK, window_sum
 from quant.core.jit import njit
 
 # --------------------------------------------------------------------------- ATR
@@ -87,13 +87,14 @@ def atr(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, n: int = 
 
 
 @njit
-def moments_init(n: int) -> tuple:
-    """State of n-bar rolling moments.
+def moments_init(n: int, k: float = 0.0) -> tuple:
+    """State of n-bar rolling moments (flat: nested tuples holding arrays are slow in numba).
 
-    (SMA state (holds the ring buffer), shift, sum of x-shift, sum of (x-shift)^2, bars
-    since the last re-sync, length of the current run of equal bars).
+    (ring buffer, valid bars seen, position, running sum, bars since the sum's re-sync,
+    shift, sum of x-shift, sum of (x-shift)^2, bars since re-centring, length of the
+    current run of equal bars, band multiplier k (Bollinger only)).
     """
-    return (sma_init(n), 0.0, 0.0, 0.0, 0, 0)
+    return (np.zeros(n), 0, 0, 0.0, 0, 0.0, 0.0, 0.0, 0, 0, k)
 
 
 @njit
@@ -112,16 +113,16 @@ def centred_sums(buf: np.ndarray, shift: float) -> tuple:
 def moments_step(state: tuple, x: float) -> tuple:
     """Feed one bar; returns (state, SMA, mean, population std), NaN during warm-up.
 
-    The SMA is :func:`sma_step` itself (so Bollinger's middle band is bit-equal to
-    ``sma``). The std comes from sums of deviations from a shift (a recent bar), updated
-    in O(1) and re-centred on the newest bar and re-computed exactly from the buffer
-    every n bars (amortised O(1)), so there is no catastrophic cancellation at large
-    price levels; n equal bars in a row give mean x and std exactly 0.
+    The SMA repeats :func:`sma_step`'s arithmetic operation for operation (running sum,
+    exact re-sync every n + RESYNC_SLACK bars), so Bollinger's middle band is bit-equal
+    to ``sma``. The std comes from sums of deviations from a shift (a recent bar),
+    updated in O(1) and re-centred on the newest bar and re-computed exactly from the
+    buffer every n bars (amortised O(1)), so there is no catastrophic cancellation at
+    large price levels; n equal bars in a row give mean x and std exactly 0.
     """
-    sma_st, shift, s1, s2, since, run = state
+    buf, count, pos, total, total_since, shift, s1, s2, since, run, k = state
     if not math.isfinite(x):
         return state, np.nan, np.nan, np.nan
-    buf, count, pos = sma_st[0], sma_st[1], sma_st[2]
     n = buf.size
     last = pos - 1 if pos > 0 else n - 1
     run = run + 1 if count > 0 and buf[last] == x else 1
@@ -129,29 +130,39 @@ def moments_step(state: tuple, x: float) -> tuple:
     if count == 0:
         shift = x
     d = x - shift
-    if count < n:
-        s1 += d
-        s2 += d * d
-    else:
+    full = count >= n
+    if full:
+        total -= old
         d_old = old - shift
         s1 = s1 - d_old + d
         s2 = s2 - d_old * d_old + d * d
-    sma_st, middle = sma_step(sma_st, x)
-    if count >= n:
+    else:
+        s1 += d
+        s2 += d * d
+        count += 1
+    total += x
+    buf[pos] = x
+    pos += 1
+    if pos == n:
+        pos = 0
+    if full:
+        total_since += 1
+        if total_since >= n + RESYNC_SLACK:
+            total_since = 0
+            total = window_sum(buf)
         since += 1
-        if since >= n:  # re-centre every n bars: the shift stays within the recent range
+        if since >= n:
             since = 0
             shift = x
-            s1, s2 = centred_sums(sma_st[0], shift)
-    new = (sma_st, shift, s1, s2, since, run)
-    if math.isnan(middle):
+            s1, s2 = centred_sums(buf, shift)
+    new = (buf, count, pos, total, total_since, shift, s1, s2, since, run, k)
+    if count < n:
         return new, np.nan, np.nan, np.nan
+    middle = total / n
     if run >= n:
         return new, middle, x, 0.0
     m1 = s1 / n
-    var = s2 / n - m1 * m1
-    if var < 0.0:
-        var = 0.0
+    var = max(s2 / n - m1 * m1, 0.0)
     return new, middle, shift + m1, math.sqrt(var)
 
 
@@ -258,16 +269,16 @@ def zscore(x: npt.ArrayLike, n: int) -> np.ndarray:
 
 @njit
 def bbands_init(n: int = 20, k: float = 2.0) -> tuple:
-    """State of Bollinger bands: (rolling-moments state, k)."""
-    return (moments_init(n), k)
+    """State of Bollinger bands: the rolling-moments state carrying k."""
+    return moments_init(n, k)
 
 
 @njit(inline="always")
 def bbands_step(state: tuple, x: float) -> tuple:
     """Feed one close; returns (state, upper, middle, lower), NaN during warm-up."""
-    mom, k = state
-    mom, middle, _, std = moments_step(mom, x)
-    return (mom, k), middle + k * std, middle, middle - k * std
+    state, middle, _, std = moments_step(state, x)
+    k = state[10]
+    return state, middle + k * std, middle, middle - k * std
 
 
 @njit

@@ -103,6 +103,8 @@ from quant.risk.limits import account_halt, cap_exposure, cap_position, volatili
 from quant.risk.sizing import shrink_for_impact, size_units
 
 _EPS = 1e-9
+#: Free record rows per symbol the loop wants before each bar (one bar writes far fewer).
+ROOM_PER_SYMBOL = 16
 _SHAVE = 1.0 - 1e-12  # keeps cash >= 0 through the rounding of qty * price + fee
 
 
@@ -273,16 +275,31 @@ def _halt_symbol(orders, book, acct, s, tb, close_out):
 
 
 @njit
-def _act(stats, cfg, costs, orders, book, acct, s, t, tgt, price, eq, gross):
-    """Turn a change of direction into orders (exit at market, entry per config)."""
+def _pending_entry(orders, book, s, price):
+    """Notional (at ``price``) of the symbol's working entry order, 0 if none."""
+    row = int(book[s, B_SLOT_ENTRY])
+    if row < 0 or orders[row]["status"] != STATUS_WORKING:
+        return 0.0
+    return (orders[row]["qty"] - orders[row]["filled_qty"]) * price
+
+
+@njit
+def _act(stats, cfg, costs, orders, book, acct, s, t, tgt, price, eq, committed):
+    """Turn a change of direction into orders (exit at market, entry per config).
+
+    ``committed`` is the gross notional of all positions plus working entry orders; returns
+    the change of it (new entry notional minus the cancelled one) so later symbols of the
+    same bar see entries already asked for.
+    """
     sigma, mu, adv = stats
     tb = t + int(acct[A_BAR0])
     d = _sign(tgt)
     if d < 0.0 and cfg[C_ALLOW_SHORT] == 0.0:
         d = 0.0
     if d == book[s, B_INTENT]:
-        return
+        return 0.0
     book[s, B_INTENT] = d
+    own_pending = _pending_entry(orders, book, s, price)
     cancel_if_working(orders, book[s, B_SLOT_ENTRY], tb)
     book[s, B_SLOT_ENTRY] = -1.0
     pos = book[s, B_POS]
@@ -296,7 +313,7 @@ def _act(stats, cfg, costs, orders, book, acct, s, t, tgt, price, eq, gross):
         )  # fmt: skip
         book[s, B_SLOT_EXIT] = r
     if d == 0.0:
-        return
+        return -own_pending
     sl = cfg[C_STOP_LOSS]
     r = _row(sigma, t)
     sg = sigma[r, s]
@@ -318,7 +335,7 @@ def _act(stats, cfg, costs, orders, book, acct, s, t, tgt, price, eq, gross):
     wanted = units
     have = abs(pos) if _sign(pos) == d else 0.0
     units = cap_position(units, price, eq, cfg[C_MAX_POS])
-    other = gross - abs(pos * price)
+    other = committed - own_pending - abs(pos * price)
     units = cap_exposure(units, price, eq, other, cfg[C_MAX_EXPOSURE])
     qty = units - have
     etype = int(cfg[C_ENTRY_TYPE])
@@ -331,11 +348,12 @@ def _act(stats, cfg, costs, orders, book, acct, s, t, tgt, price, eq, gross):
                 orders, acct, tb, s, d, etype, ROLE_ENTRY, int(cfg[C_TIF]), wanted - have, lim, stp,
                 STATUS_REJECTED,
             )  # fmt: skip
-        return
+        return -own_pending
     r = add_order(
         orders, acct, tb, s, d, etype, ROLE_ENTRY, int(cfg[C_TIF]), qty, lim, stp, STATUS_WORKING
     )
     book[s, B_SLOT_ENTRY] = r
+    return qty * price - own_pending
 
 
 _SIG = types.int64(
@@ -355,7 +373,11 @@ _SIG = types.int64(
 
 @njit(_SIG)
 def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io, out):
-    """Run the bar loop; returns -1 when done or the bar where a record array overflowed.
+    """Run the bar loop; returns -1 when done, or the bar it paused before for record room.
+
+    It pauses before a bar when any record array has fewer than ``ROOM_PER_SYMBOL * S`` free
+    rows (more than one bar can write); the caller grows the arrays and calls again with the
+    remaining bars (state, book and records carry over), so no run ever loses a record.
 
     bars = (open, high, low, close, volume), stats = (sigma, mu, adv), each float64[n, S]
     (or float64[1, S] of NaN when no rule of the config uses them; each array on its own);
@@ -373,7 +395,15 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
     timing = int(cfg[C_FILL_TIMING])
     close_out = int(cfg[C_HALT_ACTION]) == HALT_ACTION_CLOSE
     b0 = int(acct[A_BAR0])
+    room = ROOM_PER_SYMBOL * n_sym
     for t in range(n):
+        if (
+            orders.shape[0] - acct[A_N_ORDERS] < room
+            or fills.shape[0] - acct[A_N_FILLS] < room
+            or trades.shape[0] - acct[A_N_TRADES] < room
+        ):
+            acct[A_BAR0] = b0 + t  # pause before bar t: the driver grows the records, resumes
+            return t
         new_day = day[t] != acct[A_LAST_DAY]
         if new_day:
             acct[A_DAY_START] = acct[A_EQUITY]
@@ -404,6 +434,10 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
             for s in range(n_sym):
                 _halt_symbol(orders, book, acct, s, t + b0, close_out)
         bar_halt = code
+        committed = gross
+        if cfg[C_MAX_EXPOSURE] > 0.0:
+            for s in range(n_sym):
+                committed += _pending_entry(orders, book, s, book[s, B_LAST_CLOSE])
         for s in range(n_sym):
             c = c_[t, s]
             if math.isnan(c):
@@ -423,7 +457,7 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
             book[s, B_VOL_HALTED] = 0.0
             if code != HALT_NONE or math.isnan(tgt):
                 continue
-            _act(stats, cfg, costs, orders, book, acct, s, t, tgt, c, eq, gross)
+            committed += _act(stats, cfg, costs, orders, book, acct, s, t, tgt, c, eq, committed)
         if timing == FILL_SAME_CLOSE:
             for s in range(n_sym):
                 if not math.isnan(c_[t, s]):

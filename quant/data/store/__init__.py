@@ -29,4 +29,5 @@ __all__ = [
     "StoreError",
     "TagNotFound",
     "VersionInfo",
+    "VersionNotFound",
 ]

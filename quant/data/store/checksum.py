@@ -49,12 +49,20 @@ def _value_bits(col: pa.Array) -> np.ndarray:
             col = col.view(pa.int64()) if t.bit_width == 64 else col.cast(pa.int32())
             col = col.cast(pa.int64())
         return np.asarray(col.cast(width).fill_null(0)).view(np.uint64)
-    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t) or (
-        pa.types.is_large_binary(t)
+    if (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_binary(t)
+        or (pa.types.is_large_binary(t))
     ):
         enc = pc.dictionary_encode(col)
-        table = np.array([_digest64(v.as_py().encode() if isinstance(v.as_py(), str)
-                                    else v.as_py()) for v in enc.dictionary], dtype=np.uint64)
+        table = np.array(
+            [
+                _digest64(v.as_py().encode() if isinstance(v.as_py(), str) else v.as_py())
+                for v in enc.dictionary
+            ],
+            dtype=np.uint64,
+        )
         idx = np.asarray(enc.indices.fill_null(0), dtype=np.int64)
         return table[idx] if len(table) else np.zeros(len(col), dtype=np.uint64)
     # rare nested types: hash each value's canonical text

@@ -35,7 +35,11 @@ def diff_versions(
     va, vb = store.resolve_ref(name, a), store.resolve_ref(name, b)
     fa, fb = store.read(name, version=va), store.read(name, version=vb)
     out: dict[str, Any] = {
-        "dataset": name, "a": va, "b": vb, "rows_a": fa.height, "rows_b": fb.height,
+        "dataset": name,
+        "a": va,
+        "b": vb,
+        "rows_a": fa.height,
+        "rows_b": fb.height,
         "checksum_a": store.version_info(name, va).checksum,
         "checksum_b": store.version_info(name, vb).checksum,
         "schema": _schema_changes(fa.schema, fb.schema),
@@ -51,8 +55,10 @@ def diff_versions(
         cb = fb.select(common).group_by(common).len()
         j = ca.join(cb, on=common, how="full", coalesce=True, nulls_equal=True).fill_null(0)
         out.update(
-            key=[], rows_added=int((j["len_right"] - j["len"]).clip(0).sum()),
-            rows_removed=int((j["len"] - j["len_right"]).clip(0).sum()), keys_changed=0,
+            key=[],
+            rows_added=int((j["len_right"] - j["len"]).clip(0).sum()),
+            rows_removed=int((j["len"] - j["len_right"]).clip(0).sum()),
+            keys_changed=0,
         )
         return out
     ka, kb = fa.select(key).unique(), fb.select(key).unique()
@@ -66,7 +72,9 @@ def diff_versions(
     else:
         changed = both.head(0).select(key)
     out.update(
-        key=key, keys_added=added.height, keys_removed=removed.height,
+        key=key,
+        keys_added=added.height,
+        keys_removed=removed.height,
         keys_changed=changed.height,
         sample_added=added.head(SAMPLE).to_dicts(),
         sample_removed=removed.head(SAMPLE).to_dicts(),

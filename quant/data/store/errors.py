@@ -1,4 +1,4 @@
-"""Errors of the versioned dataset store; each message names the dataset, version or tag at fault."""
+"""Errors of the versioned dataset store; each names the dataset, version or tag at fault."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class LockTimeout(StoreError):
 
 
 class CommitConflict(StoreError):
-    """A concurrent commit by a writer outside the store's lock kept winning; nothing was written."""
+    """A concurrent commit by a writer outside the store's lock kept winning; nothing written."""
 
 
 class CorruptDataset(StoreError):

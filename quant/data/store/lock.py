@@ -107,9 +107,10 @@ class WriterLock:
             ticket = read_json(entry) if entry.suffix == ".json" else None
             if ticket is None:
                 continue
-            if _alive(int(ticket["pid"]), ticket["host"]):
+            expired = time.time() > float(ticket.get("expires", float("inf")))
+            if not expired and _alive(int(ticket["pid"]), ticket["host"]):
                 live = True
-            else:  # a priority waiter died: drop its ticket
+            else:  # the priority waiter died or gave up long ago: drop its ticket
                 entry.unlink(missing_ok=True)
         return live
 
@@ -134,7 +135,15 @@ class WriterLock:
         if priority:
             self.tickets.mkdir(parents=True, exist_ok=True)
             ticket = self.tickets / f"{os.getpid()}-{uuid.uuid4().hex}.json"
-            write_json_atomic(ticket, {"pid": os.getpid(), "host": HOST, "operation": operation})
+            write_json_atomic(
+                ticket,
+                {
+                    "pid": os.getpid(),
+                    "host": HOST,
+                    "operation": operation,
+                    "expires": time.time() + timeout + 1.0,
+                },
+            )
         start = time.monotonic()
         deadline = start + timeout
         flock = FileLock(self.path, thread_local=False)
@@ -170,8 +179,11 @@ class WriterLock:
             self.holder_path.unlink(missing_ok=True)
             flock.release()
             self._record(
-                wait=acquired - start, hold=hold_s, contended=contended,
-                priority=priority, stale=stale,
+                wait=acquired - start,
+                hold=hold_s,
+                contended=contended,
+                priority=priority,
+                stale=stale,
             )
 
     @staticmethod
@@ -198,15 +210,17 @@ class WriterLock:
         )
         if previous:
             log.warning(
-                "recovered stale writer lock", dataset=self.name,
+                "recovered stale writer lock",
+                dataset=self.name,
                 dead_holder=describe_holder(previous),
             )
         return previous
 
     def _timed_out(self, operation: str, timeout: float) -> None:
         holder = read_json(self.holder_path)
-        self._record(wait=timeout, hold=None, contended=True, priority=False, stale=None,
-                     timeout=True)
+        self._record(
+            wait=timeout, hold=None, contended=True, priority=False, stale=None, timeout=True
+        )
         queued = " (a priority write is queued ahead)" if self._priority_waiting() else ""
         raise LockTimeout(
             f"could not take the writer lock of dataset '{self.name}' for '{operation}' within "
@@ -215,8 +229,14 @@ class WriterLock:
 
     # -- metrics ------------------------------------------------------------------------
     def _record(
-        self, *, wait: float, hold: float | None, contended: bool, priority: bool,
-        stale: dict[str, Any] | None, timeout: bool = False,
+        self,
+        *,
+        wait: float,
+        hold: float | None,
+        contended: bool,
+        priority: bool,
+        stale: dict[str, Any] | None,
+        timeout: bool = False,
     ) -> None:
         with FileLock(self.dir / f"{self.name}.metrics.lock", thread_local=False):
             m = read_json(self.metrics_path) or empty_metrics(self.name)
@@ -260,8 +280,16 @@ class WriterLock:
 def empty_metrics(name: str) -> dict[str, Any]:
     """A zeroed metrics record."""
     return {
-        "dataset": name, "acquisitions": 0, "contended": 0, "timeouts": 0,
-        "priority_acquisitions": 0, "stale_recovered": 0, "wait_s_total": 0.0,
-        "wait_s_max": 0.0, "hold_s_total": 0.0, "hold_s_max": 0.0,
-        "last_stale_holder": None, "updated": None,
+        "dataset": name,
+        "acquisitions": 0,
+        "contended": 0,
+        "timeouts": 0,
+        "priority_acquisitions": 0,
+        "stale_recovered": 0,
+        "wait_s_total": 0.0,
+        "wait_s_max": 0.0,
+        "hold_s_total": 0.0,
+        "hold_s_max": 0.0,
+        "last_stale_holder": None,
+        "updated": None,
     }

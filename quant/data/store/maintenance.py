@@ -39,7 +39,10 @@ class MaintenanceMixin:
         return out
 
     def gc(
-        self: DatasetStore, names: list[str] | None = None, *, keep_last: int = 5,
+        self: DatasetStore,
+        names: list[str] | None = None,
+        *,
+        keep_last: int = 5,
         dry_run: bool = False,
     ) -> list[dict[str, Any]]:
         """Expire old unprotected versions and delete files no kept version needs."""
@@ -63,21 +66,35 @@ class MaintenanceMixin:
             already = self.refs.expired(name)
             expire = {i.version for i in infos} - kept - already
             dt = self.open_table(name)
-            args = {"retention_hours": 0, "enforce_retention_duration": False,
-                    "keep_versions": sorted(kept & {i.version for i in infos}), "full": True}
+            args = {
+                "retention_hours": 0,
+                "enforce_retention_duration": False,
+                "keep_versions": sorted(kept & {i.version for i in infos}),
+                "full": True,
+            }
             files = dt.vacuum(dry_run=True, **args)
             size = sum(_size(self.table_uri(name), f) for f in files)
             if not dry_run and (files or expire):
                 dt.vacuum(dry_run=False, **args)
                 self.refs.add_expired(
-                    name, expire,
-                    {"at": datetime.now(UTC).isoformat(), "expired": sorted(expire),
-                     "files": len(files), "bytes": size},
+                    name,
+                    expire,
+                    {
+                        "at": datetime.now(UTC).isoformat(),
+                        "expired": sorted(expire),
+                        "files": len(files),
+                        "bytes": size,
+                    },
                 )
         return {
-            "dataset": name, "dry_run": dry_run, "kept_versions": sorted(kept),
-            "protected_versions": sorted(protected), "expired_versions": sorted(expire),
-            "files": len(files), "bytes": size, "file_list": files,
+            "dataset": name,
+            "dry_run": dry_run,
+            "kept_versions": sorted(kept),
+            "protected_versions": sorted(protected),
+            "expired_versions": sorted(expire),
+            "files": len(files),
+            "bytes": size,
+            "file_list": files,
         }
 
     def verify(self: DatasetStore, name: str, *, all_versions: bool = False) -> dict[str, Any]:
@@ -87,8 +104,11 @@ class MaintenanceMixin:
         chosen = [i for i in infos if i.version not in expired] if all_versions else infos[-1:]
         checks = []
         for info in chosen:
-            row: dict[str, Any] = {"version": info.version, "recorded": info.checksum,
-                                   "rows_recorded": info.rows_total}
+            row: dict[str, Any] = {
+                "version": info.version,
+                "recorded": info.checksum,
+                "rows_recorded": info.rows_total,
+            }
             try:
                 data = self.open_table(name, info.version).to_pyarrow_dataset()
                 row["actual"] = str(table_checksum(data.to_batches()))

@@ -21,8 +21,13 @@ from quant.data.store.names import check_column
 Filters = pl.Expr | Sequence[tuple[str, str, Any]] | None
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
-    "=": operator.eq, "==": operator.eq, "!=": operator.ne, "<": operator.lt,
-    "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "=": operator.eq,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 
 
@@ -87,7 +92,9 @@ def check_columns(columns: Sequence[str] | None, available: Sequence[str], name:
         return
     unknown = [c for c in columns if c not in available]
     if unknown:
-        raise InvalidFilter(f"dataset '{name}' has no column(s) {unknown}; it has {list(available)}")
+        raise InvalidFilter(
+            f"dataset '{name}' has no column(s) {unknown}; it has {list(available)}"
+        )
 
 
 def logical_casts(logical: pa.Schema | None, schema: pl.Schema) -> dict[str, pl.DataType]:

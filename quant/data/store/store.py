@@ -57,12 +57,19 @@ class DatasetStore(VersioningMixin, MaintenanceMixin):
     """Versioned datasets (Delta tables) in one lake: write, read, time travel, history."""
 
     def __init__(
-        self, root: str | Path, *, lock_timeout_s: float | None = None,
+        self,
+        root: str | Path,
+        *,
+        lock_timeout_s: float | None = None,
         meta_dir: str | Path | None = None,
+        author: str | None = None,
     ) -> None:
+        self.author = author  # default author of this store's writes (else user@host)
         text = str(root)
         self.is_uri = "://" in text and not text.startswith("file://")
-        self.root: str | Path = text.rstrip("/") if self.is_uri else Path(text.removeprefix("file://"))
+        self.root: str | Path = (
+            text.rstrip("/") if self.is_uri else Path(text.removeprefix("file://"))
+        )
         if meta_dir is None:
             if self.is_uri:
                 raise InvalidWrite("an object-store lake needs a local meta_dir for locks and refs")
@@ -167,7 +174,9 @@ class DatasetStore(VersioningMixin, MaintenanceMixin):
         """The dataset's full history, oldest first."""
         return [info for info, _ in self._records(name)]
 
-    def version_record(self, name: str, version: int | None = None) -> tuple[VersionInfo, dict[str, str]]:
+    def version_record(
+        self, name: str, version: int | None = None
+    ) -> tuple[VersionInfo, dict[str, str]]:
         """VersionInfo and raw ``quant.`` commit fields of one version (None = latest)."""
         recs = self._records(name)
         if version is None:
@@ -189,10 +198,16 @@ class DatasetStore(VersioningMixin, MaintenanceMixin):
         for info, raw in reversed(self._records(name)):
             if info.version <= version and "schema" in raw:
                 return decode_schema(raw["schema"])
-        return logical_schema(self.open_table(name, version).to_pyarrow_dataset().schema.empty_table())
+        return logical_schema(
+            self.open_table(name, version).to_pyarrow_dataset().schema.empty_table()
+        )
 
     def resolve(
-        self, name: str, *, version: int | None = None, tag: str | None = None,
+        self,
+        name: str,
+        *,
+        version: int | None = None,
+        tag: str | None = None,
         as_of: datetime | str | None = None,
     ) -> int:
         """The version number a read selects: explicit, by tag, as of a time, or the latest."""
@@ -223,8 +238,13 @@ class DatasetStore(VersioningMixin, MaintenanceMixin):
 
     # -- reads -------------------------------------------------------------------------
     def scan(
-        self, name: str, *, version: int | None = None, tag: str | None = None,
-        as_of: datetime | str | None = None, columns: Sequence[str] | None = None,
+        self,
+        name: str,
+        *,
+        version: int | None = None,
+        tag: str | None = None,
+        as_of: datetime | str | None = None,
+        columns: Sequence[str] | None = None,
         filters: Filters = None,
     ) -> pl.LazyFrame:
         """A lazy polars scan of one version; column and row filters are pushed down."""
@@ -245,9 +265,15 @@ class DatasetStore(VersioningMixin, MaintenanceMixin):
         return self.scan(name, **kwargs).collect()
 
     def relation(
-        self, name: str, *, version: int | None = None, tag: str | None = None,
-        as_of: datetime | str | None = None, columns: Sequence[str] | None = None,
-        filters: Filters = None, con: duckdb.DuckDBPyConnection | None = None,
+        self,
+        name: str,
+        *,
+        version: int | None = None,
+        tag: str | None = None,
+        as_of: datetime | str | None = None,
+        columns: Sequence[str] | None = None,
+        filters: Filters = None,
+        con: duckdb.DuckDBPyConnection | None = None,
     ) -> duckdb.DuckDBPyRelation:
         """One version as a DuckDB relation over the Arrow dataset (filters pushed down)."""
         v = self.resolve(name, version=version, tag=tag, as_of=as_of)
@@ -271,9 +297,17 @@ class DatasetStore(VersioningMixin, MaintenanceMixin):
 
     # -- writes ------------------------------------------------------------------------
     def _write(
-        self, op: str, name: str, data: Any, *, key: Sequence[str] | None = None,
-        message: str = "", author: str | None = None, lineage: dict[str, int] | None = None,
-        extra: dict[str, str] | None = None, priority: bool = False,
+        self,
+        op: str,
+        name: str,
+        data: Any,
+        *,
+        key: Sequence[str] | None = None,
+        message: str = "",
+        author: str | None = None,
+        lineage: dict[str, int] | None = None,
+        extra: dict[str, str] | None = None,
+        priority: bool = False,
     ) -> VersionInfo:
         check_dataset(name)
         table = to_arrow(data)
@@ -281,7 +315,7 @@ class DatasetStore(VersioningMixin, MaintenanceMixin):
             key = writes.check_key(key, table, name)
         fields = {
             "message": str(message),
-            "author": author or metadata.default_author(),
+            "author": author or self.author or metadata.default_author(),
             "lineage": writes.check_lineage(self, lineage),
             "extra": writes.check_extra(extra),
         }

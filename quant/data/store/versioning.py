@@ -55,7 +55,10 @@ class VersioningMixin:
             current = dt.version()
             info = self.version_info(name, target)
             current_info = self.version_info(name, current)
-            if current_info.checksum == info.checksum and current_info.rows_total == info.rows_total:
+            if (
+                current_info.checksum == info.checksum
+                and current_info.rows_total == info.rows_total
+            ):
                 raise InvalidWrite(
                     f"dataset '{name}' version {current} already holds the content of "
                     f"version {target}; nothing to roll back"
@@ -92,8 +95,14 @@ class VersioningMixin:
 
     # -- tags --------------------------------------------------------------------------
     def tag(
-        self: DatasetStore, name: str, tag: str, *, version: int | None = None,
-        message: str = "", author: str | None = None, move: bool = False,
+        self: DatasetStore,
+        name: str,
+        tag: str,
+        *,
+        version: int | None = None,
+        message: str = "",
+        author: str | None = None,
+        move: bool = False,
     ) -> dict[str, Any]:
         """Name a version (latest if None); an existing tag moves only with ``move=True``."""
         check_tag(tag)
@@ -105,8 +114,12 @@ class VersioningMixin:
                 f"{existing['version']}; untag it or move it explicitly"
             )
         record = {
-            "tag": tag, "dataset": name, "version": v, "created": _now(),
-            "author": author or metadata.default_author(), "message": message,
+            "tag": tag,
+            "dataset": name,
+            "version": v,
+            "created": _now(),
+            "author": author or metadata.default_author(),
+            "message": message,
         }
         self.refs.set_tag(name, tag, record)
         return record
@@ -127,8 +140,12 @@ class VersioningMixin:
 
     # -- snapshots ---------------------------------------------------------------------
     def create_snapshot(
-        self: DatasetStore, snapshot: str, datasets: Mapping[str, int | str | None] | Iterable[str],
-        *, message: str = "", author: str | None = None,
+        self: DatasetStore,
+        snapshot: str,
+        datasets: Mapping[str, int | str | None] | Iterable[str],
+        *,
+        message: str = "",
+        author: str | None = None,
     ) -> dict[str, Any]:
         """Record a named set of dataset versions. ``datasets`` maps name -> version, tag or
         None (latest), or is a list of ``"name"``, ``"name@VERSION"``, ``"name@TAG"``."""
@@ -141,8 +158,11 @@ class VersioningMixin:
             for ds, ref in pairs.items()
         }
         record = {
-            "name": snapshot, "created": _now(), "author": author or metadata.default_author(),
-            "message": message, "datasets": resolved,
+            "name": snapshot,
+            "created": _now(),
+            "author": author or metadata.default_author(),
+            "message": message,
+            "datasets": resolved,
             "checksums": {ds: self.version_info(ds, v).checksum for ds, v in resolved.items()},
         }
         if not self.refs.create_snapshot(snapshot, record):
@@ -174,8 +194,11 @@ class VersioningMixin:
 def _files(dt: Any) -> dict[str, int]:
     actions = dt.get_add_actions(flatten=True)
     return dict(
-        zip(actions.column("path").to_pylist(), actions.column("num_records").to_pylist(),
-            strict=True)
+        zip(
+            actions.column("path").to_pylist(),
+            actions.column("num_records").to_pylist(),
+            strict=True,
+        )
     )
 
 

@@ -26,7 +26,10 @@ if TYPE_CHECKING:
     from quant.data.store.store import DatasetStore
 
 #: Table properties of every dataset: keep the whole log (time travel is a feature here).
-TABLE_CONFIG = {"delta.enableExpiredLogCleanup": "false", "delta.logRetentionDuration": "interval 36500 days"}
+TABLE_CONFIG = {
+    "delta.enableExpiredLogCleanup": "false",
+    "delta.logRetentionDuration": "interval 36500 days",
+}
 HOOKS = PostCommitHookProperties(create_checkpoint=True, cleanup_expired_logs=False)
 
 
@@ -35,7 +38,9 @@ def commit_properties(values: dict[str, Any]) -> CommitProperties:
     return CommitProperties(custom_metadata=metadata.encode(values), max_commit_retries=0)
 
 
-def current_state(store: DatasetStore, name: str, dt: DeltaTable) -> tuple[int, Checksum, pa.Schema]:
+def current_state(
+    store: DatasetStore, name: str, dt: DeltaTable
+) -> tuple[int, Checksum, pa.Schema]:
     """(rows, checksum, logical schema) of the latest version, recomputed if a foreign writer
     left no store metadata."""
     version = dt.version()
@@ -75,8 +80,13 @@ def commit_write(
 
 
 def _commit_once(
-    store: DatasetStore, op: str, name: str, table: pa.Table, *,
-    key: Sequence[str] | None, fields: dict[str, Any],
+    store: DatasetStore,
+    op: str,
+    name: str,
+    table: pa.Table,
+    *,
+    key: Sequence[str] | None,
+    fields: dict[str, Any],
 ) -> int:
     uri = store.table_uri(name)
     dt = store.open_table(name) if store.exists(name) else None
@@ -106,19 +116,33 @@ def _commit_once(
     }
     props = commit_properties(values)
     if dt is None:
-        write_deltalake(uri, stored, mode="append", configuration=TABLE_CONFIG,
-                        commit_properties=props, post_commithook_properties=HOOKS)
+        write_deltalake(
+            uri,
+            stored,
+            mode="append",
+            configuration=TABLE_CONFIG,
+            commit_properties=props,
+            post_commithook_properties=HOOKS,
+        )
     elif op == "append":
-        write_deltalake(dt, stored, mode="append", commit_properties=props,
-                        post_commithook_properties=HOOKS)
+        write_deltalake(
+            dt, stored, mode="append", commit_properties=props, post_commithook_properties=HOOKS
+        )
     elif op == "overwrite":
-        write_deltalake(dt, stored, mode="overwrite", commit_properties=props,
-                        post_commithook_properties=HOOKS)
+        write_deltalake(
+            dt, stored, mode="overwrite", commit_properties=props, post_commithook_properties=HOOKS
+        )
     else:
         predicate = " AND ".join(f"t.`{k}` = s.`{k}`" for k in key or ())
         (
-            dt.merge(stored, predicate=predicate, source_alias="s", target_alias="t",
-                     commit_properties=props, post_commithook_properties=HOOKS)
+            dt.merge(
+                stored,
+                predicate=predicate,
+                source_alias="s",
+                target_alias="t",
+                commit_properties=props,
+                post_commithook_properties=HOOKS,
+            )
             .when_matched_update_all()
             .when_not_matched_insert_all()
             .execute()
@@ -126,7 +150,9 @@ def _commit_once(
     return store.latest_version(name)
 
 
-def _upsert_delta(dt: DeltaTable, stored: pa.Table, key: Sequence[str]) -> tuple[int, int, Checksum]:
+def _upsert_delta(
+    dt: DeltaTable, stored: pa.Table, key: Sequence[str]
+) -> tuple[int, int, Checksum]:
     """Rows added, rows removed and the checksum change of an upsert (before committing it).
 
     A target row whose key appears in ``stored`` is replaced by that source row (so a key

@@ -34,6 +34,8 @@ def test_bars_job_partition_ingests_the_symbol_with_every_check_passing():
     checks = _checks(result)
     assert {c for _, c in checks} == {f"no_{r}" for r in RULES} | {"fresh"}
     assert all(checks.values())
+    authors = {v.author for v in _store().versions("bars_1d")}
+    assert authors == {f"dagster:{result.run_id}"}
     again = job.execute_in_process(instance=instance, partition_key="NVDA")
     [mat2] = again.asset_materializations_for_node("bars_1d")
     assert mat2.metadata["already_complete"].value is True

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.bars import bars_1d
 from assets.definitions import defs
 from assets.features import features_1d
 from assets.store import StoreResource
@@ -42,3 +43,23 @@ def test_features_job_depends_on_bars_1d_and_is_partitioned_by_symbol() -> None:
     # Assert
     assert "SPX" in job.partitions_def.get_partition_keys()
     assert dg.AssetKey("bars_1d") in spec.asset_deps[dg.AssetKey("features_1d")]
+
+
+def test_bars_then_features_end_to_end_records_lineage(tmp_path: Path) -> None:
+    # Arrange: the real bars asset ingests the shipped SPX file into a temp lake
+    lake = tmp_path / "lake"
+    resources = {"store": StoreResource(lake=str(lake))}
+    # Act
+    result = dg.materialize(
+        [bars_1d, features_1d],
+        partition_key="SPX",
+        resources=resources,
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    # Assert
+    assert result.success
+    store = DatasetStore(lake)
+    features = store.version_info("features_1d")
+    assert features.lineage == {"bars_1d": store.version_info("bars_1d").version}
+    bars = store.read("bars_1d", filters=[("symbol", "=", "SPX")])
+    assert store.read("features_1d").height == bars.height == 5031

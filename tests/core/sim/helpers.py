@@ -23,8 +23,9 @@ def market(close, open=None, high=None, low=None, volume=None):
     return from_arrays(np.arange(len(c)) * DAY, c, open=o, high=h, low=lo, volume=v)
 
 
-def run(targets, bars, **cfg) -> BacktestResult:
-    """Replay ``targets`` on ``bars`` with a BacktestConfig built from ``cfg``."""
+def run(*targets_then_bars, **cfg) -> BacktestResult:
+    """Replay targets (one list per symbol) on the bars given last, with BacktestConfig(cfg)."""
+    *targets, bars = targets_then_bars
     cfg.setdefault("sizing", {"rule": "fixed", "value": 10})
     cfg.setdefault("cash", 10_000.0)
-    return run_backtest(scripted(targets), bars, None, BacktestConfig(**cfg))
+    return run_backtest(scripted(*targets), bars, None, BacktestConfig(**cfg))

@@ -5,7 +5,7 @@ import pytest
 
 from quant.backtest.bars import from_arrays
 from quant.backtest.config import BacktestConfig
-from quant.backtest.engine import run_backtest
+from quant.backtest.engine import _capacity, run_backtest
 from tests.backtest.scripted import scripted
 from tests.core.sim.helpers import DAY
 
@@ -50,6 +50,7 @@ def test_cash_plus_positions_equals_equity_and_fills_stay_inside_their_bar(seed)
     r = run_backtest(scripted(*targets), bars, None, BacktestConfig(**FULL))
     n, k = bars.shape
     assert len(r.fills) > 50
+    assert len(r.orders) > _capacity(n, k)  # the records grew while the loop paused
     f = r.fills
     # every fill within its bar's [low, high]; costs never negative
     assert np.all(f["price"] <= bars.high[f["bar"], f["symbol"]] + 1e-9)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from quant.backtest.bars import from_arrays
 from quant.core.records import (
     ROLE_ENTRY,
     ROLE_EXIT,
@@ -10,8 +11,9 @@ from quant.core.records import (
     ROLE_TAKE_PROFIT,
     STATUS_CANCELLED,
     STATUS_FILLED,
+    STATUS_REJECTED,
 )
-from tests.core.sim.helpers import market, nan, run
+from tests.core.sim.helpers import DAY, market, nan, run
 
 CLOSE = [10.0, 11.0, 12.0, 11.0, 10.0, 12.0, 13.0]
 
@@ -157,3 +159,18 @@ def test_buying_never_spends_more_cash_than_there_is():
     assert r.orders["status"][0] == STATUS_CANCELLED  # the unaffordable rest is cancelled
     assert len(r.fills) == 1
     assert opens  # the plain list documents the gap
+
+
+def test_position_and_exposure_limits_cap_entries_and_record_refusals():
+    close = [100.0] * 6
+    two = market(close, open=close)
+    r = run([1, nan, nan, nan, nan, nan], two, cash=10_000.0,
+            sizing={"rule": "fraction", "value": 1.0}, risk={"max_position": 0.25})  # fmt: skip
+    assert r.fills["qty"].tolist() == [pytest.approx(25.0)]  # 25 % of 10,000 at 100
+    c2 = np.full((6, 2), 100.0)
+    pair = from_arrays(np.arange(6) * DAY, c2, c2, c2 + 1, c2 - 1, np.full((6, 2), 1e6))
+    r = run([1, nan, nan, nan, nan, nan], [1, nan, nan, nan, nan, nan], pair, cash=10_000.0,
+            sizing={"rule": "fraction", "value": 0.5}, risk={"max_exposure": 0.5})  # fmt: skip
+    # symbol 0 takes the whole 50 % exposure budget; symbol 1's entry is refused and recorded
+    assert r.fills["symbol"].tolist() == [0] and r.fills["qty"][0] == pytest.approx(50.0)
+    assert r.orders["status"].tolist() == [STATUS_FILLED, STATUS_REJECTED]

@@ -39,7 +39,9 @@ def test_threads_and_processes_write_concurrently_without_loss_or_gaps(tmp_path)
         for i in range(2)
     ]
     threads = [
-        threading.Thread(target=workers.append_many, args=(lake, name, f"thread{i}", 4, thread_acks))
+        threading.Thread(
+            target=workers.append_many, args=(lake, name, f"thread{i}", 4, thread_acks)
+        )
         for i in range(3)
     ]
     stop, seen, errors = threading.Event(), [], []

@@ -1,9 +1,11 @@
 """Writer lock: SIGKILL recovery, timeout accuracy with the holder named, priority order."""
 
+import json
 import multiprocessing as mp
 import os
 import signal
 import socket
+import subprocess
 import threading
 import time
 
@@ -127,3 +129,18 @@ def test_writes_inside_a_held_lock_run_under_it_in_the_same_thread(tmp_path):
     assert [v.version for v in store.versions("bars_1d")] == [0, 1]
     assert store.lock_metrics("bars_1d")[0]["acquisitions"] == 1
     assert store.lock("bars_1d").current_holder() is None
+
+
+def test_ticket_of_a_dead_priority_waiter_does_not_block_normal_writes(tmp_path):
+    store = DatasetStore(tmp_path / "lake", lock_timeout_s=1.0)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    lock = store.lock("bars_1d")
+    lock.tickets.mkdir(parents=True)
+    ticket = lock.tickets / f"{dead.pid}-x.json"
+    ticket.write_text(json.dumps({"pid": dead.pid, "host": socket.gethostname()}))
+
+    info = store.append("bars_1d", bars())
+
+    assert info.version == 0
+    assert not ticket.exists()

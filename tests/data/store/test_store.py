@@ -22,13 +22,14 @@ def _recomputed_checksum(store: DatasetStore, name: str, version: int) -> str:
 
 
 def test_first_append_creates_version_zero_with_full_commit_metadata(store):
-    info = store.append(
-        "bars_1d", bars(), message="load", author="tester", extra={"chunk": "1"}
-    )
+    info = store.append("bars_1d", bars(), message="load", author="tester", extra={"chunk": "1"})
 
     assert info.version == 0
     assert (info.operation, info.rows_added, info.rows_removed, info.rows_total) == (
-        "append", 5, 0, 5,
+        "append",
+        5,
+        0,
+        5,
     )
     assert info.author == "tester" and info.message == "load" and info.extra == {"chunk": "1"}
     assert len(info.schema_hash) == 16 and len(info.checksum) == 32
