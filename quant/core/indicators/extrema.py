@@ -20,7 +20,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from quant.core.indicators.inputs import period, series
+from quant.core.indicators.inputs import outputs, period, series
 from quant.core.jit import njit
 
 
@@ -79,9 +79,8 @@ rolling_min_step = rolling_extreme_step
 
 
 @njit
-def rolling_extreme_1d(x: np.ndarray, n: int, sign: float) -> np.ndarray:
+def rolling_extreme_1d(x: np.ndarray, n: int, sign: float, out: np.ndarray) -> np.ndarray:
     """Rolling max (sign +1) or min (sign -1) of a 1-D series (loop over the step)."""
-    out = np.empty_like(x)
     state = rolling_extreme_init(n, sign)
     for i in range(x.shape[0]):
         state, out[i] = rolling_extreme_step(state, x[i])
@@ -89,9 +88,8 @@ def rolling_extreme_1d(x: np.ndarray, n: int, sign: float) -> np.ndarray:
 
 
 @njit(parallel=True)
-def rolling_extreme_2d(x: np.ndarray, n: int, sign: float) -> np.ndarray:
+def rolling_extreme_2d(x: np.ndarray, n: int, sign: float, out: np.ndarray) -> np.ndarray:
     """Rolling max (sign +1) or min (sign -1) of each column of a (bars x symbols) array."""
-    out = np.empty_like(x)
     for j in numba.prange(x.shape[1]):
         state = rolling_extreme_init(n, sign)
         for i in range(x.shape[0]):
@@ -101,7 +99,12 @@ def rolling_extreme_2d(x: np.ndarray, n: int, sign: float) -> np.ndarray:
 
 def _extreme(x: npt.ArrayLike, n: int, sign: float) -> np.ndarray:
     a, n = series(x), period("n", n)
-    return rolling_extreme_1d(a, n, sign) if a.ndim == 1 else rolling_extreme_2d(a, n, sign)
+    out = outputs(a)
+    return (
+        rolling_extreme_1d(a, n, sign, *out)
+        if a.ndim == 1
+        else rolling_extreme_2d(a, n, sign, *out)
+    )
 
 
 def rolling_max(x: npt.ArrayLike, n: int) -> np.ndarray:
