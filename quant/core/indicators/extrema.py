@@ -95,11 +95,9 @@ def rolling_extreme_1d(x: np.ndarray, n: int, sign: float, out: np.ndarray) -> n
 
 @njit(parallel=True)
 def rolling_extreme_2d(x: np.ndarray, n: int, sign: float, out: np.ndarray) -> np.ndarray:
-    """Rolling max (sign +1) or min (sign -1) of each column of a (bars x symbols) array."""
+    """Rolling max (sign +1) or min (sign -1) per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        state = rolling_extreme_init(n, sign)
-        for i in range(x.shape[0]):
-            state, out[i, j] = rolling_extreme_step(state, x[i, j])
+        rolling_extreme_1d(x[:, j], n, sign, out[:, j])
     return out
 
 

@@ -65,11 +65,9 @@ def rsi_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
 
 @njit(parallel=True)
 def rsi_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
-    """RSI of each column of a (bars x symbols) close array."""
+    """RSI of each column of a (bars x symbols) close array (1-D kernel per column)."""
     for j in numba.prange(x.shape[1]):
-        state = rsi_init(n)
-        for i in range(x.shape[0]):
-            state, out[i, j] = rsi_step(state, x[i, j])
+        rsi_1d(x[:, j], n, out[:, j])
     return out
 
 
@@ -143,11 +141,9 @@ def macd_1d(
 def macd_2d(
     x: np.ndarray, fast: int, slow: int, signal: int, m: np.ndarray, s: np.ndarray, h: np.ndarray
 ) -> tuple:
-    """MACD of each column of a (bars x symbols) close array."""
+    """MACD of each column of a (bars x symbols) close array (1-D kernel per column)."""
     for j in numba.prange(x.shape[1]):
-        state = macd_init(fast, slow, signal)
-        for i in range(x.shape[0]):
-            state, m[i, j], s[i, j], h[i, j] = macd_step(state, x[i, j])
+        macd_1d(x[:, j], fast, slow, signal, m[:, j], s[:, j], h[:, j])
     return m, s, h
 
 

@@ -81,11 +81,9 @@ def sma_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
 
 @njit(parallel=True)
 def sma_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
-    """Simple moving average of each column of a (bars x symbols) array."""
+    """Simple moving average per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        state = sma_init(n)
-        for i in range(x.shape[0]):
-            state, out[i, j] = sma_step(state, x[i, j])
+        sma_1d(x[:, j], n, out[:, j])
     return out
 
 
@@ -136,11 +134,9 @@ def ema_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
 
 @njit(parallel=True)
 def ema_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
-    """Exponential moving average of each column of a (bars x symbols) array."""
+    """Exponential moving average per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        state = ema_init(n)
-        for i in range(x.shape[0]):
-            state, out[i, j] = ema_step(state, x[i, j])
+        ema_1d(x[:, j], n, out[:, j])
     return out
 
 
@@ -221,11 +217,9 @@ def wma_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
 
 @njit(parallel=True)
 def wma_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
-    """Weighted moving average of each column of a (bars x symbols) array."""
+    """Weighted moving average per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        state = wma_init(n)
-        for i in range(x.shape[0]):
-            state, out[i, j] = wma_step(state, x[i, j])
+        wma_1d(x[:, j], n, out[:, j])
     return out
 
 

@@ -81,11 +81,9 @@ def stoch_2d(
     k: np.ndarray,
     d: np.ndarray,
 ) -> tuple:
-    """Stochastic of each column of (bars x symbols) high/low/close arrays."""
-    for j in numba.prange(close.shape[1]):
-        state = stoch_init(fastk, slowk, slowd)
-        for i in range(close.shape[0]):
-            state, k[i, j], d[i, j] = stoch_step(state, high[i, j], low[i, j], close[i, j])
+    """Stochastic per column of (bars x symbols) high/low/close (1-D kernel)."""
+    for j in numba.prange(high.shape[1]):
+        stoch_1d(high[:, j], low[:, j], close[:, j], fastk, slowk, slowd, k[:, j], d[:, j])
     return k, d
 
 
@@ -151,11 +149,9 @@ def willr_1d(
 def willr_2d(
     high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int, out: np.ndarray
 ) -> np.ndarray:
-    """Williams %R of each column of (bars x symbols) high/low/close arrays."""
-    for j in numba.prange(close.shape[1]):
-        state = willr_init(n)
-        for i in range(close.shape[0]):
-            state, out[i, j] = willr_step(state, high[i, j], low[i, j], close[i, j])
+    """Williams %R per column of (bars x symbols) high/low/close (1-D kernel)."""
+    for j in numba.prange(high.shape[1]):
+        willr_1d(high[:, j], low[:, j], close[:, j], n, out[:, j])
     return out
 
 

@@ -55,11 +55,9 @@ def crossover_1d(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 @njit(parallel=True)
 def crossover_2d(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Crossover events of each column of (bars x symbols) arrays."""
+    """Crossover events of each column of (bars x symbols) arrays (1-D kernel per column)."""
     for j in numba.prange(a.shape[1]):
-        state = cross_init()
-        for i in range(a.shape[0]):
-            state, out[i, j] = crossover_step(state, a[i, j], b[i, j])
+        crossover_1d(a[:, j], b[:, j], out[:, j])
     return out
 
 
@@ -74,11 +72,9 @@ def crossunder_1d(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 @njit(parallel=True)
 def crossunder_2d(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Crossunder events of each column of (bars x symbols) arrays."""
+    """Crossunder events of each column of (bars x symbols) arrays (1-D kernel per column)."""
     for j in numba.prange(a.shape[1]):
-        state = cross_init()
-        for i in range(a.shape[0]):
-            state, out[i, j] = crossunder_step(state, a[i, j], b[i, j])
+        crossunder_1d(a[:, j], b[:, j], out[:, j])
     return out
 
 
@@ -134,11 +130,9 @@ def log_returns_1d(x: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 @njit(parallel=True)
 def log_returns_2d(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Log returns of each column of a (bars x symbols) price array."""
+    """Log returns of each column of a (bars x symbols) price array (1-D kernel per column)."""
     for j in numba.prange(x.shape[1]):
-        state = log_returns_init()
-        for i in range(x.shape[0]):
-            state, out[i, j] = log_returns_step(state, x[i, j])
+        log_returns_1d(x[:, j], out[:, j])
     return out
 
 

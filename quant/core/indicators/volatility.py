@@ -64,11 +64,9 @@ def atr_1d(
 def atr_2d(
     high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int, out: np.ndarray
 ) -> np.ndarray:
-    """ATR of each column of (bars x symbols) high/low/close arrays."""
-    for j in numba.prange(close.shape[1]):
-        state = atr_init(n)
-        for i in range(close.shape[0]):
-            state, out[i, j] = atr_step(state, high[i, j], low[i, j], close[i, j])
+    """ATR per column of (bars x symbols) high/low/close (1-D kernel)."""
+    for j in numba.prange(high.shape[1]):
+        atr_1d(high[:, j], low[:, j], close[:, j], n, out[:, j])
     return out
 
 
@@ -196,11 +194,9 @@ def rolling_std_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
 
 @njit(parallel=True)
 def rolling_std_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
-    """Rolling population std of each column of a (bars x symbols) array."""
+    """Rolling population std per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        state = rolling_std_init(n)
-        for i in range(x.shape[0]):
-            state, out[i, j] = rolling_std_step(state, x[i, j])
+        rolling_std_1d(x[:, j], n, out[:, j])
     return out
 
 
@@ -246,11 +242,9 @@ def zscore_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
 
 @njit(parallel=True)
 def zscore_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
-    """Rolling z-score of each column of a (bars x symbols) array."""
+    """Rolling z-score per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        state = zscore_init(n)
-        for i in range(x.shape[0]):
-            state, out[i, j] = zscore_step(state, x[i, j])
+        zscore_1d(x[:, j], n, out[:, j])
     return out
 
 
@@ -297,11 +291,9 @@ def bbands_1d(
 def bbands_2d(
     x: np.ndarray, n: int, k: float, up: np.ndarray, mid: np.ndarray, lo: np.ndarray
 ) -> tuple:
-    """Bollinger bands of each column of a (bars x symbols) close array."""
+    """Bollinger bands of each column of a (bars x symbols) close array (1-D kernel per column)."""
     for j in numba.prange(x.shape[1]):
-        state = bbands_init(n, k)
-        for i in range(x.shape[0]):
-            state, up[i, j], mid[i, j], lo[i, j] = bbands_step(state, x[i, j])
+        bbands_1d(x[:, j], n, k, up[:, j], mid[:, j], lo[:, j])
     return up, mid, lo
 
 

@@ -99,11 +99,9 @@ def vwap_1d(close: np.ndarray, volume: np.ndarray, n: int, out: np.ndarray) -> n
 
 @njit(parallel=True)
 def vwap_2d(close: np.ndarray, volume: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
-    """Rolling VWAP of each column of (bars x symbols) close/volume arrays."""
+    """Rolling VWAP per column of (bars x symbols) close/volume (1-D kernel)."""
     for j in numba.prange(close.shape[1]):
-        state = vwap_init(n)
-        for i in range(close.shape[0]):
-            state, out[i, j] = vwap_step(state, close[i, j], volume[i, j])
+        vwap_1d(close[:, j], volume[:, j], n, out[:, j])
     return out
 
 
