@@ -1,6 +1,6 @@
 """Range oscillators: stochastic (TA-Lib ``STOCH``) and Williams %R (TA-Lib ``WILLR``).
 
-Both read the highest high and lowest low of the window from the O(1) deques of
+Both read the highest high and lowest low of the window from the rolling extremes of
 :mod:`quant.core.indicators.extrema`. NaN policy as in :mod:`quant.core.indicators`:
 a bar with any non-finite high/low/close is skipped (state unchanged, output NaN).
 """
