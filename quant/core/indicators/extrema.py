@@ -97,7 +97,7 @@ def rolling_extreme_1d(x: np.ndarray, n: int, sign: float, out: np.ndarray) -> n
 def rolling_extreme_2d(x: np.ndarray, n: int, sign: float, out: np.ndarray) -> np.ndarray:
     """Rolling max (sign +1) or min (sign -1) per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        rolling_extreme_1d(x[:, j], n, sign, out[:, j])
+        rolling_extreme_1d(x.T[j], n, sign, out.T[j])
     return out
 
 

@@ -67,7 +67,7 @@ def rsi_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
 def rsi_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """RSI of each column of a (bars x symbols) close array (1-D kernel per column)."""
     for j in numba.prange(x.shape[1]):
-        rsi_1d(x[:, j], n, out[:, j])
+        rsi_1d(x.T[j], n, out.T[j])
     return out
 
 
@@ -143,7 +143,7 @@ def macd_2d(
 ) -> tuple:
     """MACD of each column of a (bars x symbols) close array (1-D kernel per column)."""
     for j in numba.prange(x.shape[1]):
-        macd_1d(x[:, j], fast, slow, signal, m[:, j], s[:, j], h[:, j])
+        macd_1d(x.T[j], fast, slow, signal, m.T[j], s.T[j], h.T[j])
     return m, s, h
 
 

@@ -83,7 +83,7 @@ def sma_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
 def sma_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Simple moving average per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        sma_1d(x[:, j], n, out[:, j])
+        sma_1d(x.T[j], n, out.T[j])
     return out
 
 
@@ -136,7 +136,7 @@ def ema_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
 def ema_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Exponential moving average per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        ema_1d(x[:, j], n, out[:, j])
+        ema_1d(x.T[j], n, out.T[j])
     return out
 
 
@@ -219,7 +219,7 @@ def wma_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
 def wma_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Weighted moving average per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        wma_1d(x[:, j], n, out[:, j])
+        wma_1d(x.T[j], n, out.T[j])
     return out
 
 

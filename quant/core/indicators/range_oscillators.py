@@ -83,7 +83,7 @@ def stoch_2d(
 ) -> tuple:
     """Stochastic per column of (bars x symbols) high/low/close (1-D kernel)."""
     for j in numba.prange(high.shape[1]):
-        stoch_1d(high[:, j], low[:, j], close[:, j], fastk, slowk, slowd, k[:, j], d[:, j])
+        stoch_1d(high.T[j], low.T[j], close.T[j], fastk, slowk, slowd, k.T[j], d.T[j])
     return k, d
 
 
@@ -151,7 +151,7 @@ def willr_2d(
 ) -> np.ndarray:
     """Williams %R per column of (bars x symbols) high/low/close (1-D kernel)."""
     for j in numba.prange(high.shape[1]):
-        willr_1d(high[:, j], low[:, j], close[:, j], n, out[:, j])
+        willr_1d(high.T[j], low.T[j], close.T[j], n, out.T[j])
     return out
 
 

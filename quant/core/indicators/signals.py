@@ -57,7 +57,7 @@ def crossover_1d(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
 def crossover_2d(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Crossover events of each column of (bars x symbols) arrays (1-D kernel per column)."""
     for j in numba.prange(a.shape[1]):
-        crossover_1d(a[:, j], b[:, j], out[:, j])
+        crossover_1d(a.T[j], b.T[j], out.T[j])
     return out
 
 
@@ -74,7 +74,7 @@ def crossunder_1d(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
 def crossunder_2d(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Crossunder events of each column of (bars x symbols) arrays (1-D kernel per column)."""
     for j in numba.prange(a.shape[1]):
-        crossunder_1d(a[:, j], b[:, j], out[:, j])
+        crossunder_1d(a.T[j], b.T[j], out.T[j])
     return out
 
 
@@ -132,7 +132,7 @@ def log_returns_1d(x: np.ndarray, out: np.ndarray) -> np.ndarray:
 def log_returns_2d(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Log returns of each column of a (bars x symbols) price array (1-D kernel per column)."""
     for j in numba.prange(x.shape[1]):
-        log_returns_1d(x[:, j], out[:, j])
+        log_returns_1d(x.T[j], out.T[j])
     return out
 
 

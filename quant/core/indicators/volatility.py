@@ -66,7 +66,7 @@ def atr_2d(
 ) -> np.ndarray:
     """ATR per column of (bars x symbols) high/low/close (1-D kernel)."""
     for j in numba.prange(high.shape[1]):
-        atr_1d(high[:, j], low[:, j], close[:, j], n, out[:, j])
+        atr_1d(high.T[j], low.T[j], close.T[j], n, out.T[j])
     return out
 
 
@@ -196,7 +196,7 @@ def rolling_std_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
 def rolling_std_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Rolling population std per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        rolling_std_1d(x[:, j], n, out[:, j])
+        rolling_std_1d(x.T[j], n, out.T[j])
     return out
 
 
@@ -244,7 +244,7 @@ def zscore_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
 def zscore_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Rolling z-score per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        zscore_1d(x[:, j], n, out[:, j])
+        zscore_1d(x.T[j], n, out.T[j])
     return out
 
 
@@ -293,7 +293,7 @@ def bbands_2d(
 ) -> tuple:
     """Bollinger bands of each column of a (bars x symbols) close array (1-D kernel per column)."""
     for j in numba.prange(x.shape[1]):
-        bbands_1d(x[:, j], n, k, up[:, j], mid[:, j], lo[:, j])
+        bbands_1d(x.T[j], n, k, up.T[j], mid.T[j], lo.T[j])
     return up, mid, lo
 
 

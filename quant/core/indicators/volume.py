@@ -101,7 +101,7 @@ def vwap_1d(close: np.ndarray, volume: np.ndarray, n: int, out: np.ndarray) -> n
 def vwap_2d(close: np.ndarray, volume: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Rolling VWAP per column of (bars x symbols) close/volume (1-D kernel)."""
     for j in numba.prange(close.shape[1]):
-        vwap_1d(close[:, j], volume[:, j], n, out[:, j])
+        vwap_1d(close.T[j], volume.T[j], n, out.T[j])
     return out
 
 
