@@ -10,12 +10,13 @@ The kernel contract (every indicator in this package):
 * ``<name>_step(state, *bar) -> (state, *values)``: feed one bar, get the new state and
   this bar's output(s). Ring buffers inside the state are updated in place, so a state
   is used linearly: after a step, use only the returned state.
-* ``<name>_1d(x, ...)``: batch over a 1-D array, a loop that *calls* the step; batch
-  and streaming results are therefore identical bit for bit.
-* ``<name>_2d(x, ...)``: batch over a (bars x symbols) array, parallel over symbols,
-  the same loop per column.
+* ``<name>_1d(x, ..., *out)``: batch over a 1-D array into preallocated outputs, a loop
+  that *calls* the step; batch and streaming results are therefore identical bit for bit.
+* ``<name>_2d(x, ..., *out)``: batch over a (bars x symbols) array: the 1-D kernel on
+  each column, parallel over symbols.
 * ``<name>(x, ...)``: the public wrapper; accepts 1-D or 2-D input, validates
-  parameters (:class:`IndicatorInputError`), returns float64 arrays of the input's shape.
+  parameters (:class:`IndicatorInputError`), allocates the outputs with numpy (huge
+  pages; see :func:`inputs.outputs`) and returns float64 arrays of the input's shape.
 
 Conventions follow TA-Lib (SMA seeding of EMA/RSI/ATR, Wilder smoothing for RSI/ATR,
 population std in Bollinger bands) so values agree with TA-Lib's functions of the same

@@ -68,3 +68,13 @@ def positive(name: str, value: object) -> float:
     if not np.isfinite(v) or v < 0:
         raise IndicatorInputError(f"{name} must be a finite number >= 0, got {value!r}")
     return v
+
+
+def outputs(like: np.ndarray, count: int = 1, dtype: type = np.float64) -> list[np.ndarray]:
+    """``count`` uninitialised output arrays with the shape and memory order of ``like``.
+
+    Outputs are allocated here by numpy, not inside the kernels: numpy asks the kernel for
+    transparent huge pages on large arrays and numba's allocator does not, and filling
+    fresh 4 KiB pages measured up to 10x slower than the indicator arithmetic itself.
+    """
+    return [np.empty_like(like, dtype=dtype) for _ in range(count)]

@@ -12,7 +12,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from quant.core.indicators.inputs import period, series
+from quant.core.indicators.inputs import outputs, period, series
 from quant.core.indicators.moving import ema_init, ema_step
 from quant.core.jit import njit
 
@@ -55,9 +55,8 @@ def rsi_step(state: tuple, x: float) -> tuple:
 
 
 @njit
-def rsi_1d(x: np.ndarray, n: int) -> np.ndarray:
+def rsi_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """RSI of a 1-D close series (loop over :func:`rsi_step`)."""
-    out = np.empty_like(x)
     state = rsi_init(n)
     for i in range(x.shape[0]):
         state, out[i] = rsi_step(state, x[i])
@@ -65,13 +64,10 @@ def rsi_1d(x: np.ndarray, n: int) -> np.ndarray:
 
 
 @njit(parallel=True)
-def rsi_2d(x: np.ndarray, n: int) -> np.ndarray:
-    """RSI of each column of a (bars x symbols) close array."""
-    out = np.empty_like(x)
+def rsi_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
+    """RSI of each column of a (bars x symbols) close array (1-D kernel per column)."""
     for j in numba.prange(x.shape[1]):
-        state = rsi_init(n)
-        for i in range(x.shape[0]):
-            state, out[i, j] = rsi_step(state, x[i, j])
+        rsi_1d(x.T[j], n, out.T[j])
     return out
 
 
@@ -85,7 +81,8 @@ def rsi(close: npt.ArrayLike, n: int = 14) -> np.ndarray:
     Non-finite bars are skipped: the next change is taken from the last valid close.
     """
     a, n = series(close, "close"), period("n", n)
-    return rsi_1d(a, n) if a.ndim == 1 else rsi_2d(a, n)
+    out = outputs(a)
+    return rsi_1d(a, n, *out) if a.ndim == 1 else rsi_2d(a, n, *out)
 
 
 # --------------------------------------------------------------------------- MACD
@@ -130,11 +127,10 @@ def macd_step(state: tuple, x: float) -> tuple:
 
 
 @njit
-def macd_1d(x: np.ndarray, fast: int, slow: int, signal: int) -> tuple:
+def macd_1d(
+    x: np.ndarray, fast: int, slow: int, signal: int, m: np.ndarray, s: np.ndarray, h: np.ndarray
+) -> tuple:
     """MACD of a 1-D close series (loop over :func:`macd_step`)."""
-    m = np.empty_like(x)
-    s = np.empty_like(x)
-    h = np.empty_like(x)
     state = macd_init(fast, slow, signal)
     for i in range(x.shape[0]):
         state, m[i], s[i], h[i] = macd_step(state, x[i])
@@ -142,15 +138,12 @@ def macd_1d(x: np.ndarray, fast: int, slow: int, signal: int) -> tuple:
 
 
 @njit(parallel=True)
-def macd_2d(x: np.ndarray, fast: int, slow: int, signal: int) -> tuple:
-    """MACD of each column of a (bars x symbols) close array."""
-    m = np.empty_like(x)
-    s = np.empty_like(x)
-    h = np.empty_like(x)
+def macd_2d(
+    x: np.ndarray, fast: int, slow: int, signal: int, m: np.ndarray, s: np.ndarray, h: np.ndarray
+) -> tuple:
+    """MACD of each column of a (bars x symbols) close array (1-D kernel per column)."""
     for j in numba.prange(x.shape[1]):
-        state = macd_init(fast, slow, signal)
-        for i in range(x.shape[0]):
-            state, m[i, j], s[i, j], h[i, j] = macd_step(state, x[i, j])
+        macd_1d(x.T[j], fast, slow, signal, m.T[j], s.T[j], h.T[j])
     return m, s, h
 
 
@@ -166,4 +159,5 @@ def macd(
     """
     a = series(close, "close")
     f, s, g = period("fast", fast), period("slow", slow), period("signal", signal)
-    return macd_1d(a, f, s, g) if a.ndim == 1 else macd_2d(a, f, s, g)
+    out = outputs(a, 3)
+    return macd_1d(a, f, s, g, *out) if a.ndim == 1 else macd_2d(a, f, s, g, *out)

@@ -19,7 +19,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from quant.core.indicators.inputs import period, series
+from quant.core.indicators.inputs import outputs, period, series
 from quant.core.jit import njit
 
 # --------------------------------------------------------------------------- SMA
@@ -71,9 +71,8 @@ def sma_step(state: tuple, x: float) -> tuple:
 
 
 @njit
-def sma_1d(x: np.ndarray, n: int) -> np.ndarray:
+def sma_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Simple moving average of a 1-D series (loop over :func:`sma_step`)."""
-    out = np.empty_like(x)
     state = sma_init(n)
     for i in range(x.shape[0]):
         state, out[i] = sma_step(state, x[i])
@@ -81,13 +80,10 @@ def sma_1d(x: np.ndarray, n: int) -> np.ndarray:
 
 
 @njit(parallel=True)
-def sma_2d(x: np.ndarray, n: int) -> np.ndarray:
-    """Simple moving average of each column of a (bars x symbols) array."""
-    out = np.empty_like(x)
+def sma_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
+    """Simple moving average per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        state = sma_init(n)
-        for i in range(x.shape[0]):
-            state, out[i, j] = sma_step(state, x[i, j])
+        sma_1d(x.T[j], n, out.T[j])
     return out
 
 
@@ -97,7 +93,8 @@ def sma(x: npt.ArrayLike, n: int) -> np.ndarray:
     Units: those of ``x``. Non-finite bars are skipped (output NaN, state unchanged).
     """
     a, n = series(x), period("n", n)
-    return sma_1d(a, n) if a.ndim == 1 else sma_2d(a, n)
+    out = outputs(a)
+    return sma_1d(a, n, *out) if a.ndim == 1 else sma_2d(a, n, *out)
 
 
 # --------------------------------------------------------------------------- EMA
@@ -127,9 +124,8 @@ def ema_step(state: tuple, x: float) -> tuple:
 
 
 @njit
-def ema_1d(x: np.ndarray, n: int) -> np.ndarray:
+def ema_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Exponential moving average of a 1-D series (loop over :func:`ema_step`)."""
-    out = np.empty_like(x)
     state = ema_init(n)
     for i in range(x.shape[0]):
         state, out[i] = ema_step(state, x[i])
@@ -137,13 +133,10 @@ def ema_1d(x: np.ndarray, n: int) -> np.ndarray:
 
 
 @njit(parallel=True)
-def ema_2d(x: np.ndarray, n: int) -> np.ndarray:
-    """Exponential moving average of each column of a (bars x symbols) array."""
-    out = np.empty_like(x)
+def ema_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
+    """Exponential moving average per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        state = ema_init(n)
-        for i in range(x.shape[0]):
-            state, out[i, j] = ema_step(state, x[i, j])
+        ema_1d(x.T[j], n, out.T[j])
     return out
 
 
@@ -154,7 +147,8 @@ def ema(x: npt.ArrayLike, n: int) -> np.ndarray:
     ``ema = (x - ema) * alpha + ema``. Units: those of ``x``. Non-finite bars are skipped.
     """
     a, n = series(x), period("n", n)
-    return ema_1d(a, n) if a.ndim == 1 else ema_2d(a, n)
+    out = outputs(a)
+    return ema_1d(a, n, *out) if a.ndim == 1 else ema_2d(a, n, *out)
 
 
 # --------------------------------------------------------------------------- WMA
@@ -213,9 +207,8 @@ def wma_step(state: tuple, x: float) -> tuple:
 
 
 @njit
-def wma_1d(x: np.ndarray, n: int) -> np.ndarray:
+def wma_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Weighted moving average of a 1-D series (loop over :func:`wma_step`)."""
-    out = np.empty_like(x)
     state = wma_init(n)
     for i in range(x.shape[0]):
         state, out[i] = wma_step(state, x[i])
@@ -223,13 +216,10 @@ def wma_1d(x: np.ndarray, n: int) -> np.ndarray:
 
 
 @njit(parallel=True)
-def wma_2d(x: np.ndarray, n: int) -> np.ndarray:
-    """Weighted moving average of each column of a (bars x symbols) array."""
-    out = np.empty_like(x)
+def wma_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
+    """Weighted moving average per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        state = wma_init(n)
-        for i in range(x.shape[0]):
-            state, out[i, j] = wma_step(state, x[i, j])
+        wma_1d(x.T[j], n, out.T[j])
     return out
 
 
@@ -240,4 +230,5 @@ def wma(x: npt.ArrayLike, n: int) -> np.ndarray:
     ``x``. Non-finite bars are skipped (output NaN, state unchanged).
     """
     a, n = series(x), period("n", n)
-    return wma_1d(a, n) if a.ndim == 1 else wma_2d(a, n)
+    out = outputs(a)
+    return wma_1d(a, n, *out) if a.ndim == 1 else wma_2d(a, n, *out)

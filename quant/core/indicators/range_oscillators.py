@@ -1,6 +1,6 @@
 """Range oscillators: stochastic (TA-Lib ``STOCH``) and Williams %R (TA-Lib ``WILLR``).
 
-Both read the highest high and lowest low of the window from the O(1) deques of
+Both read the highest high and lowest low of the window from the rolling extremes of
 :mod:`quant.core.indicators.extrema`. NaN policy as in :mod:`quant.core.indicators`:
 a bar with any non-finite high/low/close is skipped (state unchanged, output NaN).
 """
@@ -18,7 +18,7 @@ from quant.core.indicators.extrema import (
     rolling_max_init,
     rolling_min_init,
 )
-from quant.core.indicators.inputs import period, same_shape
+from quant.core.indicators.inputs import outputs, period, same_shape
 from quant.core.indicators.moving import sma_init, sma_step
 from quant.core.jit import njit
 
@@ -54,11 +54,16 @@ def stoch_step(state: tuple, high: float, low: float, close: float) -> tuple:
 
 @njit
 def stoch_1d(
-    high: np.ndarray, low: np.ndarray, close: np.ndarray, fastk: int, slowk: int, slowd: int
+    high: np.ndarray,
+    low: np.ndarray,
+    close: np.ndarray,
+    fastk: int,
+    slowk: int,
+    slowd: int,
+    k: np.ndarray,
+    d: np.ndarray,
 ) -> tuple:
     """Stochastic of 1-D high/low/close series (loop over :func:`stoch_step`)."""
-    k = np.empty_like(close)
-    d = np.empty_like(close)
     state = stoch_init(fastk, slowk, slowd)
     for i in range(close.shape[0]):
         state, k[i], d[i] = stoch_step(state, high[i], low[i], close[i])
@@ -67,15 +72,18 @@ def stoch_1d(
 
 @njit(parallel=True)
 def stoch_2d(
-    high: np.ndarray, low: np.ndarray, close: np.ndarray, fastk: int, slowk: int, slowd: int
+    high: np.ndarray,
+    low: np.ndarray,
+    close: np.ndarray,
+    fastk: int,
+    slowk: int,
+    slowd: int,
+    k: np.ndarray,
+    d: np.ndarray,
 ) -> tuple:
-    """Stochastic of each column of (bars x symbols) high/low/close arrays."""
-    k = np.empty_like(close)
-    d = np.empty_like(close)
-    for j in numba.prange(close.shape[1]):
-        state = stoch_init(fastk, slowk, slowd)
-        for i in range(close.shape[0]):
-            state, k[i, j], d[i, j] = stoch_step(state, high[i, j], low[i, j], close[i, j])
+    """Stochastic per column of (bars x symbols) high/low/close (1-D kernel)."""
+    for j in numba.prange(high.shape[1]):
+        stoch_1d(high.T[j], low.T[j], close.T[j], fastk, slowk, slowd, k.T[j], d.T[j])
     return k, d
 
 
@@ -96,7 +104,10 @@ def stoch(
     """
     h, lo, c = same_shape(high=high, low=low, close=close)
     f, sk, sd = period("fastk", fastk), period("slowk", slowk), period("slowd", slowd)
-    return stoch_1d(h, lo, c, f, sk, sd) if c.ndim == 1 else stoch_2d(h, lo, c, f, sk, sd)
+    out = outputs(c, 2)
+    return (
+        stoch_1d(h, lo, c, f, sk, sd, *out) if c.ndim == 1 else stoch_2d(h, lo, c, f, sk, sd, *out)
+    )
 
 
 # --------------------------------------------------------------------------- WILLR
@@ -124,9 +135,10 @@ def willr_step(state: tuple, high: float, low: float, close: float) -> tuple:
 
 
 @njit
-def willr_1d(high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int) -> np.ndarray:
+def willr_1d(
+    high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int, out: np.ndarray
+) -> np.ndarray:
     """Williams %R of 1-D high/low/close series (loop over :func:`willr_step`)."""
-    out = np.empty_like(close)
     state = willr_init(n)
     for i in range(close.shape[0]):
         state, out[i] = willr_step(state, high[i], low[i], close[i])
@@ -134,13 +146,12 @@ def willr_1d(high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int) -> np
 
 
 @njit(parallel=True)
-def willr_2d(high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int) -> np.ndarray:
-    """Williams %R of each column of (bars x symbols) high/low/close arrays."""
-    out = np.empty_like(close)
-    for j in numba.prange(close.shape[1]):
-        state = willr_init(n)
-        for i in range(close.shape[0]):
-            state, out[i, j] = willr_step(state, high[i, j], low[i, j], close[i, j])
+def willr_2d(
+    high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int, out: np.ndarray
+) -> np.ndarray:
+    """Williams %R per column of (bars x symbols) high/low/close (1-D kernel)."""
+    for j in numba.prange(high.shape[1]):
+        willr_1d(high.T[j], low.T[j], close.T[j], n, out.T[j])
     return out
 
 
@@ -152,4 +163,5 @@ def willr(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, n: int 
     """
     h, lo, c = same_shape(high=high, low=low, close=close)
     n = period("n", n)
-    return willr_1d(h, lo, c, n) if c.ndim == 1 else willr_2d(h, lo, c, n)
+    out = outputs(c)
+    return willr_1d(h, lo, c, n, *out) if c.ndim == 1 else willr_2d(h, lo, c, n, *out)

@@ -12,7 +12,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from quant.core.indicators.inputs import same_shape, series
+from quant.core.indicators.inputs import outputs, same_shape, series
 from quant.core.jit import njit
 
 # --------------------------------------------------------------------------- crossings
@@ -45,9 +45,8 @@ def crossunder_step(state: tuple, a: float, b: float) -> tuple:
 
 
 @njit
-def crossover_1d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def crossover_1d(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Crossover events of 1-D series (loop over :func:`crossover_step`)."""
-    out = np.empty(a.shape, dtype=np.bool_)
     state = cross_init()
     for i in range(a.shape[0]):
         state, out[i] = crossover_step(state, a[i], b[i])
@@ -55,20 +54,16 @@ def crossover_1d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @njit(parallel=True)
-def crossover_2d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Crossover events of each column of (bars x symbols) arrays."""
-    out = np.empty(a.shape, dtype=np.bool_)
+def crossover_2d(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Crossover events of each column of (bars x symbols) arrays (1-D kernel per column)."""
     for j in numba.prange(a.shape[1]):
-        state = cross_init()
-        for i in range(a.shape[0]):
-            state, out[i, j] = crossover_step(state, a[i, j], b[i, j])
+        crossover_1d(a.T[j], b.T[j], out.T[j])
     return out
 
 
 @njit
-def crossunder_1d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def crossunder_1d(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Crossunder events of 1-D series (loop over :func:`crossunder_step`)."""
-    out = np.empty(a.shape, dtype=np.bool_)
     state = cross_init()
     for i in range(a.shape[0]):
         state, out[i] = crossunder_step(state, a[i], b[i])
@@ -76,13 +71,10 @@ def crossunder_1d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @njit(parallel=True)
-def crossunder_2d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Crossunder events of each column of (bars x symbols) arrays."""
-    out = np.empty(a.shape, dtype=np.bool_)
+def crossunder_2d(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Crossunder events of each column of (bars x symbols) arrays (1-D kernel per column)."""
     for j in numba.prange(a.shape[1]):
-        state = cross_init()
-        for i in range(a.shape[0]):
-            state, out[i, j] = crossunder_step(state, a[i, j], b[i, j])
+        crossunder_1d(a.T[j], b.T[j], out.T[j])
     return out
 
 
@@ -94,7 +86,8 @@ def crossover(a: npt.ArrayLike, b: npt.ArrayLike) -> np.ndarray:
     array for ``b`` to test a level.
     """
     x, y = same_shape(a=a, b=b)
-    return crossover_1d(x, y) if x.ndim == 1 else crossover_2d(x, y)
+    out = outputs(x, 1, dtype=np.bool_)
+    return crossover_1d(x, y, *out) if x.ndim == 1 else crossover_2d(x, y, *out)
 
 
 def crossunder(a: npt.ArrayLike, b: npt.ArrayLike) -> np.ndarray:
@@ -103,7 +96,8 @@ def crossunder(a: npt.ArrayLike, b: npt.ArrayLike) -> np.ndarray:
     Same conventions as :func:`crossover`.
     """
     x, y = same_shape(a=a, b=b)
-    return crossunder_1d(x, y) if x.ndim == 1 else crossunder_2d(x, y)
+    out = outputs(x, 1, dtype=np.bool_)
+    return crossunder_1d(x, y, *out) if x.ndim == 1 else crossunder_2d(x, y, *out)
 
 
 # --------------------------------------------------------------------------- log returns
@@ -126,9 +120,8 @@ def log_returns_step(state: tuple, x: float) -> tuple:
 
 
 @njit
-def log_returns_1d(x: np.ndarray) -> np.ndarray:
+def log_returns_1d(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Log returns of a 1-D price series (loop over :func:`log_returns_step`)."""
-    out = np.empty_like(x)
     state = log_returns_init()
     for i in range(x.shape[0]):
         state, out[i] = log_returns_step(state, x[i])
@@ -136,13 +129,10 @@ def log_returns_1d(x: np.ndarray) -> np.ndarray:
 
 
 @njit(parallel=True)
-def log_returns_2d(x: np.ndarray) -> np.ndarray:
-    """Log returns of each column of a (bars x symbols) price array."""
-    out = np.empty_like(x)
+def log_returns_2d(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Log returns of each column of a (bars x symbols) price array (1-D kernel per column)."""
     for j in numba.prange(x.shape[1]):
-        state = log_returns_init()
-        for i in range(x.shape[0]):
-            state, out[i, j] = log_returns_step(state, x[i, j])
+        log_returns_1d(x.T[j], out.T[j])
     return out
 
 
@@ -153,4 +143,5 @@ def log_returns(x: npt.ArrayLike) -> np.ndarray:
     return is taken from the last valid price (it spans the gap).
     """
     a = series(x)
-    return log_returns_1d(a) if a.ndim == 1 else log_returns_2d(a)
+    out = outputs(a)
+    return log_returns_1d(a, *out) if a.ndim == 1 else log_returns_2d(a, *out)

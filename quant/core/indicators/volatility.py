@@ -16,7 +16,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from quant.core.indicators.inputs import period, positive, same_shape, series
+from quant.core.indicators.inputs import outputs, period, positive, same_shape, series
 from quant.core.indicators.moving import RESYNC_SLACK, window_sum
 from quant.core.jit import njit
 
@@ -50,9 +50,10 @@ def atr_step(state: tuple, high: float, low: float, close: float) -> tuple:
 
 
 @njit
-def atr_1d(high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int) -> np.ndarray:
+def atr_1d(
+    high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int, out: np.ndarray
+) -> np.ndarray:
     """ATR of 1-D high/low/close series (loop over :func:`atr_step`)."""
-    out = np.empty_like(close)
     state = atr_init(n)
     for i in range(close.shape[0]):
         state, out[i] = atr_step(state, high[i], low[i], close[i])
@@ -60,13 +61,12 @@ def atr_1d(high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int) -> np.n
 
 
 @njit(parallel=True)
-def atr_2d(high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int) -> np.ndarray:
-    """ATR of each column of (bars x symbols) high/low/close arrays."""
-    out = np.empty_like(close)
-    for j in numba.prange(close.shape[1]):
-        state = atr_init(n)
-        for i in range(close.shape[0]):
-            state, out[i, j] = atr_step(state, high[i, j], low[i, j], close[i, j])
+def atr_2d(
+    high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int, out: np.ndarray
+) -> np.ndarray:
+    """ATR per column of (bars x symbols) high/low/close (1-D kernel)."""
+    for j in numba.prange(high.shape[1]):
+        atr_1d(high.T[j], low.T[j], close.T[j], n, out.T[j])
     return out
 
 
@@ -80,7 +80,8 @@ def atr(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, n: int = 
     """
     h, lo, c = same_shape(high=high, low=low, close=close)
     n = period("n", n)
-    return atr_1d(h, lo, c, n) if c.ndim == 1 else atr_2d(h, lo, c, n)
+    out = outputs(c)
+    return atr_1d(h, lo, c, n, *out) if c.ndim == 1 else atr_2d(h, lo, c, n, *out)
 
 
 # --------------------------------------------------------------------------- moments
@@ -183,9 +184,8 @@ def rolling_std_step(state: tuple, x: float) -> tuple:
 
 
 @njit
-def rolling_std_1d(x: np.ndarray, n: int) -> np.ndarray:
+def rolling_std_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Rolling population std of a 1-D series (loop over :func:`rolling_std_step`)."""
-    out = np.empty_like(x)
     state = rolling_std_init(n)
     for i in range(x.shape[0]):
         state, out[i] = rolling_std_step(state, x[i])
@@ -193,13 +193,10 @@ def rolling_std_1d(x: np.ndarray, n: int) -> np.ndarray:
 
 
 @njit(parallel=True)
-def rolling_std_2d(x: np.ndarray, n: int) -> np.ndarray:
-    """Rolling population std of each column of a (bars x symbols) array."""
-    out = np.empty_like(x)
+def rolling_std_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
+    """Rolling population std per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        state = rolling_std_init(n)
-        for i in range(x.shape[0]):
-            state, out[i, j] = rolling_std_step(state, x[i, j])
+        rolling_std_1d(x.T[j], n, out.T[j])
     return out
 
 
@@ -210,7 +207,8 @@ def rolling_std(x: npt.ArrayLike, n: int) -> np.ndarray:
     are skipped (output NaN, state unchanged).
     """
     a, n = series(x), period("n", n)
-    return rolling_std_1d(a, n) if a.ndim == 1 else rolling_std_2d(a, n)
+    out = outputs(a)
+    return rolling_std_1d(a, n, *out) if a.ndim == 1 else rolling_std_2d(a, n, *out)
 
 
 # --------------------------------------------------------------------------- z-score
@@ -234,9 +232,8 @@ def zscore_step(state: tuple, x: float) -> tuple:
 
 
 @njit
-def zscore_1d(x: np.ndarray, n: int) -> np.ndarray:
+def zscore_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Rolling z-score of a 1-D series (loop over :func:`zscore_step`)."""
-    out = np.empty_like(x)
     state = zscore_init(n)
     for i in range(x.shape[0]):
         state, out[i] = zscore_step(state, x[i])
@@ -244,13 +241,10 @@ def zscore_1d(x: np.ndarray, n: int) -> np.ndarray:
 
 
 @njit(parallel=True)
-def zscore_2d(x: np.ndarray, n: int) -> np.ndarray:
-    """Rolling z-score of each column of a (bars x symbols) array."""
-    out = np.empty_like(x)
+def zscore_2d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
+    """Rolling z-score per column of a (bars x symbols) array."""
     for j in numba.prange(x.shape[1]):
-        state = zscore_init(n)
-        for i in range(x.shape[0]):
-            state, out[i, j] = zscore_step(state, x[i, j])
+        zscore_1d(x.T[j], n, out.T[j])
     return out
 
 
@@ -261,7 +255,8 @@ def zscore(x: npt.ArrayLike, n: int) -> np.ndarray:
     Warm-up n-1 NaN. Unitless. Non-finite bars are skipped.
     """
     a, n = series(x), period("n", n)
-    return zscore_1d(a, n) if a.ndim == 1 else zscore_2d(a, n)
+    out = outputs(a)
+    return zscore_1d(a, n, *out) if a.ndim == 1 else zscore_2d(a, n, *out)
 
 
 # --------------------------------------------------------------------------- Bollinger
@@ -282,11 +277,10 @@ def bbands_step(state: tuple, x: float) -> tuple:
 
 
 @njit
-def bbands_1d(x: np.ndarray, n: int, k: float) -> tuple:
+def bbands_1d(
+    x: np.ndarray, n: int, k: float, up: np.ndarray, mid: np.ndarray, lo: np.ndarray
+) -> tuple:
     """Bollinger bands of a 1-D close series (loop over :func:`bbands_step`)."""
-    up = np.empty_like(x)
-    mid = np.empty_like(x)
-    lo = np.empty_like(x)
     state = bbands_init(n, k)
     for i in range(x.shape[0]):
         state, up[i], mid[i], lo[i] = bbands_step(state, x[i])
@@ -294,15 +288,12 @@ def bbands_1d(x: np.ndarray, n: int, k: float) -> tuple:
 
 
 @njit(parallel=True)
-def bbands_2d(x: np.ndarray, n: int, k: float) -> tuple:
-    """Bollinger bands of each column of a (bars x symbols) close array."""
-    up = np.empty_like(x)
-    mid = np.empty_like(x)
-    lo = np.empty_like(x)
+def bbands_2d(
+    x: np.ndarray, n: int, k: float, up: np.ndarray, mid: np.ndarray, lo: np.ndarray
+) -> tuple:
+    """Bollinger bands of each column of a (bars x symbols) close array (1-D kernel per column)."""
     for j in numba.prange(x.shape[1]):
-        state = bbands_init(n, k)
-        for i in range(x.shape[0]):
-            state, up[i, j], mid[i, j], lo[i, j] = bbands_step(state, x[i, j])
+        bbands_1d(x.T[j], n, k, up.T[j], mid.T[j], lo.T[j])
     return up, mid, lo
 
 
@@ -315,4 +306,5 @@ def bbands(
     Warm-up n-1 NaN. Units: price. Non-finite bars are skipped.
     """
     a, n, k = series(close, "close"), period("n", n), positive("k", k)
-    return bbands_1d(a, n, k) if a.ndim == 1 else bbands_2d(a, n, k)
+    out = outputs(a, 3)
+    return bbands_1d(a, n, k, *out) if a.ndim == 1 else bbands_2d(a, n, k, *out)

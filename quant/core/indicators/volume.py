@@ -12,7 +12,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from quant.core.indicators.inputs import period, same_shape
+from quant.core.indicators.inputs import outputs, period, same_shape
 from quant.core.indicators.moving import RESYNC_SLACK
 from quant.core.jit import njit
 
@@ -89,9 +89,8 @@ def vwap_step(state: tuple, close: float, volume: float) -> tuple:
 
 
 @njit
-def vwap_1d(close: np.ndarray, volume: np.ndarray, n: int) -> np.ndarray:
+def vwap_1d(close: np.ndarray, volume: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Rolling VWAP of 1-D close/volume series (loop over :func:`vwap_step`)."""
-    out = np.empty_like(close)
     state = vwap_init(n)
     for i in range(close.shape[0]):
         state, out[i] = vwap_step(state, close[i], volume[i])
@@ -99,13 +98,10 @@ def vwap_1d(close: np.ndarray, volume: np.ndarray, n: int) -> np.ndarray:
 
 
 @njit(parallel=True)
-def vwap_2d(close: np.ndarray, volume: np.ndarray, n: int) -> np.ndarray:
-    """Rolling VWAP of each column of (bars x symbols) close/volume arrays."""
-    out = np.empty_like(close)
+def vwap_2d(close: np.ndarray, volume: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
+    """Rolling VWAP per column of (bars x symbols) close/volume (1-D kernel)."""
     for j in numba.prange(close.shape[1]):
-        state = vwap_init(n)
-        for i in range(close.shape[0]):
-            state, out[i, j] = vwap_step(state, close[i, j], volume[i, j])
+        vwap_1d(close.T[j], volume.T[j], n, out.T[j])
     return out
 
 
@@ -119,4 +115,5 @@ def vwap(close: npt.ArrayLike, volume: npt.ArrayLike, n: int) -> np.ndarray:
     """
     c, v = same_shape(close=close, volume=volume)
     n = period("n", n)
-    return vwap_1d(c, v, n) if c.ndim == 1 else vwap_2d(c, v, n)
+    out = outputs(c)
+    return vwap_1d(c, v, n, *out) if c.ndim == 1 else vwap_2d(c, v, n, *out)
