@@ -80,29 +80,37 @@ def close_order(orders: np.ndarray, row: int, bar: int, status: int) -> None:
 
 
 @njit
-def _finish_trade(trades: np.ndarray, acct: np.ndarray, book: np.ndarray, s: int, bar: int):
+def _record_trade(
+    trades: np.ndarray, acct: np.ndarray, book: np.ndarray, s: int, exit_bar: int, exit_val: float
+) -> float:
+    """Append symbol ``s``'s current trade (exits valued at ``exit_val``); return its net pnl."""
     side = book[s, B_TR_SIDE]
     qty = book[s, B_TR_QTY]
     entry_val = book[s, B_TR_ENTRY_VAL]
-    exit_val = book[s, B_TR_EXIT_VAL]
     fees = book[s, B_TR_FEES]
     pnl = side * (exit_val - entry_val) - fees
     k = int(acct[A_N_TRADES])
     if k >= trades.shape[0]:
         acct[A_OVERFLOW] = 1.0
-    else:
-        tr = trades[k]
-        tr["symbol"] = s
-        tr["entry_bar"] = int(book[s, B_TR_ENTRY_BAR])
-        tr["exit_bar"] = bar
-        tr["side"] = 1 if side > 0 else -1
-        tr["qty"] = qty
-        tr["entry_price"] = entry_val / qty
-        tr["exit_price"] = exit_val / qty
-        tr["fees"] = fees
-        tr["pnl"] = pnl
-        tr["return_pct"] = pnl / entry_val if entry_val > 0.0 else 0.0
-        acct[A_N_TRADES] = k + 1
+        return pnl
+    tr = trades[k]
+    tr["symbol"] = s
+    tr["entry_bar"] = int(book[s, B_TR_ENTRY_BAR])
+    tr["exit_bar"] = exit_bar
+    tr["side"] = 1 if side > 0 else -1
+    tr["qty"] = qty
+    tr["entry_price"] = entry_val / qty
+    tr["exit_price"] = exit_val / qty
+    tr["fees"] = fees
+    tr["pnl"] = pnl
+    tr["return_pct"] = pnl / entry_val if entry_val > 0.0 else 0.0
+    acct[A_N_TRADES] = k + 1
+    return pnl
+
+
+@njit
+def _finish_trade(trades: np.ndarray, acct: np.ndarray, book: np.ndarray, s: int, bar: int):
+    pnl = _record_trade(trades, acct, book, s, bar, book[s, B_TR_EXIT_VAL])
     acct[A_CONSEC] = acct[A_CONSEC] + 1.0 if pnl < 0.0 else 0.0
 
 
@@ -195,29 +203,10 @@ def finish_open_trades(
         pos = book[s, B_POS]
         if pos == 0.0:
             continue
-        remaining = abs(pos)
-        k = int(acct[A_N_TRADES])
-        if k >= trades.shape[0]:
+        if int(acct[A_N_TRADES]) >= trades.shape[0]:
             acct[A_OVERFLOW] = 1.0
             return
-        side = book[s, B_TR_SIDE]
-        qty = book[s, B_TR_QTY]
-        entry_val = book[s, B_TR_ENTRY_VAL]
-        exit_val = book[s, B_TR_EXIT_VAL] + remaining * closes[s]
-        fees = book[s, B_TR_FEES]
-        pnl = side * (exit_val - entry_val) - fees
-        tr = trades[k]
-        tr["symbol"] = s
-        tr["entry_bar"] = int(book[s, B_TR_ENTRY_BAR])
-        tr["exit_bar"] = -1
-        tr["side"] = 1 if side > 0 else -1
-        tr["qty"] = qty
-        tr["entry_price"] = entry_val / qty
-        tr["exit_price"] = exit_val / qty
-        tr["fees"] = fees
-        tr["pnl"] = pnl
-        tr["return_pct"] = pnl / entry_val if entry_val > 0.0 else 0.0
-        acct[A_N_TRADES] = k + 1
+        _record_trade(trades, acct, book, s, -1, book[s, B_TR_EXIT_VAL] + abs(pos) * closes[s])
 
 
 @njit
