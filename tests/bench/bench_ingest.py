@@ -17,12 +17,12 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
 
 from tests.data.generate import write_bars_csv
+from tests.data.peak_rss import wait_with_peak_rss
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = [
@@ -60,14 +60,7 @@ def _measure(code: str, *args: str) -> dict:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    peak = 0
-    while proc.poll() is None:
-        try:
-            peak = max(peak, proc.memory_info().rss)
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.02)
-    out, err = proc.communicate()
+    peak, out, err = wait_with_peak_rss(proc, interval_s=0.02)
     assert proc.returncode == 0, err.decode()[-3000:]
     return {**json.loads(out.decode().strip().splitlines()[-1]), "peak_mb": peak / 2**20}
 

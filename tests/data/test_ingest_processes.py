@@ -12,6 +12,7 @@ import pytest
 
 from quant.data import ingest as ing
 from quant.data.store import DatasetStore
+from tests.data.peak_rss import wait_with_peak_rss
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,14 +65,7 @@ def test_peak_memory_of_a_200mb_ingest_stays_under_the_budget(tmp_path, big_csv)
         str(budget_mb),
         "--json",
     )
-    peak = 0
-    while proc.poll() is None:
-        try:
-            peak = max(peak, proc.memory_info().rss)
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.01)
-    _, err = proc.communicate()
+    peak, _, err = wait_with_peak_rss(proc)
     assert proc.returncode == 0, err.decode()[-2000:]
     store = DatasetStore(tmp_path / "lake", lock_timeout_s=30)
     assert store.version_info("bars_1m").rows_total == 3_500_000
