@@ -10,7 +10,7 @@ import polars as pl
 from quant.data.store.errors import InvalidWrite
 
 if TYPE_CHECKING:
-    from quant.data.store.store import DatasetStore
+    from quant.data.store.core import StoreCore
 
 DEFAULT_KEY = ("symbol", "ts")
 SAMPLE = 10
@@ -25,7 +25,7 @@ def _schema_changes(a: pl.Schema, b: pl.Schema) -> dict[str, Any]:
 
 
 def diff_versions(
-    store: DatasetStore, name: str, a: int | str, b: int | str, key: Sequence[str] | None = None
+    store: StoreCore, name: str, a: int | str, b: int | str, key: Sequence[str] | None = None
 ) -> dict[str, Any]:
     """Compare versions/tags ``a`` and ``b``: row counts, keys added/removed/changed, schema.
 

@@ -51,3 +51,8 @@ class CommitConflict(StoreError):
 
 class CorruptDataset(StoreError):
     """A dataset's files no longer match the checksums recorded at write time."""
+
+
+class StorageError(StoreError):
+    """The disk or object store failed (full, read-only, unreadable); names the dataset and
+    the cause. Nothing was committed: the dataset is still at its previous version."""

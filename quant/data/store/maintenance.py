@@ -13,19 +13,17 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from quant.data.store.checksum import table_checksum
+from quant.data.store.core import StoreCore
 from quant.data.store.errors import InvalidWrite
 
-if TYPE_CHECKING:
-    from quant.data.store.store import DatasetStore
 
-
-class MaintenanceMixin:
+class MaintenanceMixin(StoreCore):
     """gc, verify and lock metrics."""
 
-    def protected_versions(self: DatasetStore) -> dict[str, set[int]]:
+    def protected_versions(self) -> dict[str, set[int]]:
         """Versions gc must never remove: tagged, snapshotted or referenced by lineage."""
         out: dict[str, set[int]] = defaultdict(set)
         for ds in self.list():
@@ -39,7 +37,7 @@ class MaintenanceMixin:
         return out
 
     def gc(
-        self: DatasetStore,
+        self,
         names: list[str] | None = None,
         *,
         keep_last: int = 5,
@@ -55,7 +53,7 @@ class MaintenanceMixin:
         return [self._gc_one(ds, protected.get(ds, set()), keep_last, dry_run) for ds in targets]
 
     def _gc_one(
-        self: DatasetStore, name: str, protected: set[int], keep_last: int, dry_run: bool
+        self, name: str, protected: set[int], keep_last: int, dry_run: bool
     ) -> dict[str, Any]:
         with self.lock(name).hold("gc"):
             infos = self.versions(name)
@@ -97,7 +95,7 @@ class MaintenanceMixin:
             "file_list": files,
         }
 
-    def verify(self: DatasetStore, name: str, *, all_versions: bool = False) -> dict[str, Any]:
+    def verify(self, name: str, *, all_versions: bool = False) -> dict[str, Any]:
         """Recompute content checksums (latest, or every readable version) against the log."""
         infos = self.versions(name)
         expired = self.refs.expired(name)
@@ -121,7 +119,7 @@ class MaintenanceMixin:
             checks.append(row)
         return {"dataset": name, "ok": all(c["ok"] for c in checks), "versions": checks}
 
-    def lock_metrics(self: DatasetStore, name: str | None = None) -> list[dict[str, Any]]:
+    def lock_metrics(self, name: str | None = None) -> list[dict[str, Any]]:
         """Writer-lock metrics (waits, holds, contention, timeouts, stale recoveries, holder)."""
         names = [name] if name is not None else self.list()
         return [self.lock(ds).metrics() for ds in names]

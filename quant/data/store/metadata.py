@@ -38,6 +38,7 @@ class VersionInfo:
     lineage: dict[str, int] = field(default_factory=dict)
     code_version: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    schema_version: int = 1  # +1 at every schema change (e.g. a column added)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (timestamp stays a datetime; ``emit`` prints it as ISO text)."""
@@ -112,6 +113,7 @@ def decode(name: str, commit: dict[str, Any]) -> tuple[VersionInfo, dict[str, st
         lineage={k: int(v) for k, v in json.loads(raw.get("lineage", "{}")).items()},
         code_version=raw.get("code_version", ""),
         extra={k: str(v) for k, v in json.loads(raw.get("extra", "{}")).items()},
+        schema_version=int(raw.get("schema_version", 1)),
     )
     return info, raw
 
@@ -130,4 +132,5 @@ def inherit(info: VersionInfo, previous: VersionInfo) -> VersionInfo:
         rows_total=previous.rows_total,
         schema_hash=previous.schema_hash,
         checksum=previous.checksum,
+        schema_version=previous.schema_version,
     )

@@ -87,34 +87,70 @@ def decode_schema(text: str) -> pa.Schema:
     return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(text)))
 
 
-def conform(table: pa.Table, expected: pa.Schema | None, name: str) -> tuple[pa.Table, pa.Schema]:
+MIGRATE_HINT = (
+    "to migrate, rewrite the whole dataset in the new schema with "
+    "store.overwrite(name, data, migrate=True) (or rebuild it under a new name)"
+)
+
+
+def evolve(got: pa.Schema, expected: pa.Schema | None, name: str) -> pa.Schema:
+    """The dataset's logical schema after writing data of schema ``got``.
+
+    Additive changes merge: columns ``got`` adds are appended (old rows read them as null).
+    A missing column (dropped or renamed) or a changed type raises SchemaMismatch saying
+    what changed and how to migrate. An all-null column takes the expected type.
+    """
+    if expected is None:
+        untyped = [f.name for f in got if pa.types.is_null(f.type)]
+        if untyped:
+            raise SchemaMismatch(
+                f"dataset '{name}': column(s) {untyped} hold only nulls and have no type; "
+                "cast them to a type before the first write"
+            )
+        return got
+    missing = [f.name for f in expected if f.name not in got.names]
+    changed = [
+        f"'{f.name}' {f.type} -> {got.field(f.name).type}"
+        for f in expected
+        if f.name in got.names
+        and got.field(f.name).type != f.type
+        and not pa.types.is_null(got.field(f.name).type)
+    ]
+    if missing or changed:
+        parts = []
+        if missing:
+            parts.append(f"column(s) {missing} missing (dropped or renamed)")
+        if changed:
+            parts.append(f"type changed: {', '.join(changed)}")
+        raise SchemaMismatch(
+            f"dataset '{name}': incompatible schema change ({'; '.join(parts)}); only new "
+            f"nullable columns merge automatically; {MIGRATE_HINT}"
+        )
+    added = [f for f in got if f.name not in expected.names]
+    untyped = [f.name for f in added if pa.types.is_null(f.type)]
+    if untyped:
+        raise SchemaMismatch(
+            f"dataset '{name}': new column(s) {untyped} hold only nulls and have no type; "
+            "cast them to a type to add them"
+        )
+    return pa.schema([*expected, *added])
+
+
+def conform(
+    table: pa.Table, expected: pa.Schema | None, name: str, *, migrate: bool = False
+) -> tuple[pa.Table, pa.Schema]:
     """Check ``table`` against the dataset's logical schema; return (storage table, logical).
 
     Columns may come in any order (they are reordered); an all-null column is cast to the
-    expected type; any other difference in names or types raises SchemaMismatch naming it.
-    Timestamps with sub-microsecond parts are rejected rather than silently truncated.
+    expected type; new columns are appended (see :func:`evolve`); ``migrate`` takes the
+    data's schema as the new one whatever changed. Timestamps with sub-microsecond parts
+    are rejected rather than silently truncated.
     """
     if table.num_rows == 0:
         raise EmptyWrite(f"refusing to write 0 rows to dataset '{name}'")
-    got = logical_schema(table)
-    if expected is None:
-        expected = got
-    else:
-        missing = [f.name for f in expected if f.name not in got.names]
-        unknown = [n for n in got.names if n not in expected.names]
-        if missing or unknown:
-            raise SchemaMismatch(
-                f"dataset '{name}': columns differ from the dataset's schema "
-                f"(missing: {missing or 'none'}; unexpected: {unknown or 'none'})"
-            )
-        for f in expected:
-            t = got.field(f.name).type
-            if t != f.type and not pa.types.is_null(t):
-                raise SchemaMismatch(
-                    f"dataset '{name}': column '{f.name}' has type {t}, expected {f.type}"
-                )
+    logical = evolve(logical_schema(table), None if migrate else expected, name)
     columns = []
-    for f in storage_schema(expected):
+    for f in storage_schema(logical):
         col = table.column(f.name)
         try:
             columns.append(col.cast(f.type, safe=True))
@@ -122,4 +158,4 @@ def conform(table: pa.Table, expected: pa.Schema | None, name: str) -> tuple[pa.
             raise SchemaMismatch(
                 f"dataset '{name}': column '{f.name}' cannot be stored as {f.type}: {err}"
             ) from None
-    return pa.Table.from_arrays(columns, schema=storage_schema(expected)), expected
+    return pa.Table.from_arrays(columns, schema=storage_schema(logical)), logical

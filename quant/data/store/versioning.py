@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 from deltalake.exceptions import CommitFailedError
 
 from quant.data.store import metadata, writes
+from quant.data.store.core import StoreCore
 from quant.data.store.errors import (
     CommitConflict,
     InvalidWrite,
@@ -25,26 +26,17 @@ from quant.data.store.metadata import VersionInfo
 from quant.data.store.names import check_dataset, check_tag
 from quant.data.store.schema import encode_schema
 
-if TYPE_CHECKING:
-    from quant.data.store.store import DatasetStore
-
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-class VersioningMixin:
+class VersioningMixin(StoreCore):
     """Rollback, tag/untag and snapshots for :class:`DatasetStore`."""
 
     # -- rollback ----------------------------------------------------------------------
-    def resolve_ref(self: DatasetStore, name: str, ref: int | str) -> int:
-        """A version number from an int, a digit string or a tag name."""
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-            return self.resolve(name, version=int(ref))
-        return self.resolve(name, tag=ref)
-
     def rollback(
-        self: DatasetStore, name: str, to: int | str, *, reason: str, author: str | None = None
+        self, name: str, to: int | str, *, reason: str, author: str | None = None
     ) -> VersionInfo:
         """Restore version/tag ``to`` as a new version (priority writer; metadata only)."""
         if not reason or not str(reason).strip():
@@ -74,6 +66,7 @@ class VersioningMixin:
                 "rows_total": info.rows_total,
                 "schema_hash": info.schema_hash,
                 "schema": encode_schema(self.logical_schema_at(name, target)),
+                "schema_version": info.schema_version,
                 "checksum": info.checksum,
                 "lineage": info.lineage,
                 "code_version": metadata.code_version(),
@@ -95,7 +88,7 @@ class VersioningMixin:
 
     # -- tags --------------------------------------------------------------------------
     def tag(
-        self: DatasetStore,
+        self,
         name: str,
         tag: str,
         *,
@@ -124,7 +117,7 @@ class VersioningMixin:
         self.refs.set_tag(name, tag, record)
         return record
 
-    def untag(self: DatasetStore, name: str, tag: str) -> dict[str, Any]:
+    def untag(self, name: str, tag: str) -> dict[str, Any]:
         """Remove a tag; TagNotFound if it does not exist."""
         check_tag(tag)
         self.open_table(name)  # DatasetNotFound first
@@ -133,14 +126,14 @@ class VersioningMixin:
             raise TagNotFound(f"dataset '{name}' has no tag '{tag}'")
         return removed
 
-    def tags(self: DatasetStore, name: str) -> list[dict[str, Any]]:
+    def tags(self, name: str) -> list[dict[str, Any]]:
         """Every tag of a dataset, by name."""
         self.open_table(name)
         return [self.refs.tags(name)[t] for t in sorted(self.refs.tags(name))]
 
     # -- snapshots ---------------------------------------------------------------------
     def create_snapshot(
-        self: DatasetStore,
+        self,
         snapshot: str,
         datasets: Mapping[str, int | str | None] | Iterable[str],
         *,
@@ -169,23 +162,23 @@ class VersioningMixin:
             raise InvalidWrite(f"snapshot '{snapshot}' exists already (snapshots never change)")
         return record
 
-    def snapshot(self: DatasetStore, snapshot: str) -> dict[str, Any]:
+    def snapshot(self, snapshot: str) -> dict[str, Any]:
         """A snapshot's record; SnapshotNotFound if absent."""
         record = self.refs.snapshot(check_tag(snapshot, "snapshot"))
         if record is None:
             raise SnapshotNotFound(f"no snapshot named '{snapshot}'")
         return record
 
-    def snapshots(self: DatasetStore) -> list[dict[str, Any]]:
+    def snapshots(self) -> list[dict[str, Any]]:
         """Every snapshot record."""
         return self.refs.snapshots()
 
-    def delete_snapshot(self: DatasetStore, snapshot: str) -> None:
+    def delete_snapshot(self, snapshot: str) -> None:
         """Delete a snapshot (its versions lose that gc protection)."""
         if not self.refs.delete_snapshot(check_tag(snapshot, "snapshot")):
             raise SnapshotNotFound(f"no snapshot named '{snapshot}'")
 
-    def read_snapshot(self: DatasetStore, snapshot: str) -> dict[str, pl.DataFrame]:
+    def read_snapshot(self, snapshot: str) -> dict[str, pl.DataFrame]:
         """Every dataset of a snapshot at its recorded version."""
         record = self.snapshot(snapshot)
         return {ds: self.read(ds, version=int(v)) for ds, v in record["datasets"].items()}

@@ -1,6 +1,6 @@
 """The write path: conform the data, work out rows and checksum, commit with metadata.
 
-Runs with the dataset's writer lock held (see ``DatasetStore``), so the latest version read
+Runs with the dataset's writer lock held (see ``DatasetStore._write``), so the latest version read
 here is the one the new commit follows. A Delta commit conflict (a writer that bypassed the
 lock) re-runs the whole preparation a few times, then fails with ``CommitConflict``.
 """
@@ -8,6 +8,7 @@ lock) re-runs the whole preparation a few times, then fails with ``CommitConflic
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,10 +21,11 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_a
 from quant.data.store import metadata
 from quant.data.store.checksum import Checksum, table_checksum
 from quant.data.store.errors import CommitConflict, InvalidWrite
+from quant.data.store.ranges import RowRange
 from quant.data.store.schema import conform, encode_schema, logical_schema, schema_hash
 
 if TYPE_CHECKING:
-    from quant.data.store.store import DatasetStore
+    from quant.data.store.core import StoreCore
 
 #: Table properties of every dataset: keep the whole log (time travel is a feature here).
 TABLE_CONFIG = {
@@ -38,9 +40,7 @@ def commit_properties(values: dict[str, Any]) -> CommitProperties:
     return CommitProperties(custom_metadata=metadata.encode(values), max_commit_retries=0)
 
 
-def current_state(
-    store: DatasetStore, name: str, dt: DeltaTable
-) -> tuple[int, Checksum, pa.Schema]:
+def current_state(store: StoreCore, name: str, dt: DeltaTable) -> tuple[int, Checksum, pa.Schema]:
     """(rows, checksum, logical schema) of the latest version, recomputed if a foreign writer
     left no store metadata."""
     version = dt.version()
@@ -52,16 +52,29 @@ def current_state(
     return data.count_rows(), table_checksum(data.to_batches()), schema
 
 
+@dataclass(frozen=True)
+class WriteOptions:
+    """How a write commits: upsert ``key``, the ``replace`` range of replace_range,
+    ``migrate`` (overwrite into any new schema) and ``skip_unchanged`` (commit nothing when
+    the content after the write equals the current version's)."""
+
+    key: tuple[str, ...] | None = None
+    replace: RowRange | None = None
+    migrate: bool = False
+    skip_unchanged: bool = False
+
+
 def commit_write(
-    store: DatasetStore,
+    store: StoreCore,
     op: str,
     name: str,
     table: pa.Table,
     *,
-    key: Sequence[str] | None,
     fields: dict[str, Any],
+    options: WriteOptions,
 ) -> int:
-    """Commit one append/overwrite/upsert and return the new version number."""
+    """Commit one append/overwrite/upsert/replace and return the resulting version number
+    (the current one when ``skip_unchanged`` found nothing to change)."""
     try:
         for attempt in Retrying(
             retry=retry_if_exception_type(CommitFailedError),
@@ -70,7 +83,7 @@ def commit_write(
             reraise=False,
         ):
             with attempt:
-                return _commit_once(store, op, name, table, key=key, fields=fields)
+                return _commit_once(store, op, name, table, fields=fields, options=options)
     except RetryError as err:
         raise CommitConflict(
             f"dataset '{name}': {op} lost 4 optimistic-concurrency races to writers outside "
@@ -79,14 +92,46 @@ def commit_write(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _with_nulls(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` in ``schema``'s column order, columns it lacks added as nulls."""
+    cols = [
+        table.column(f.name).cast(f.type)
+        if f.name in table.schema.names
+        else pa.nulls(table.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def _rehash(dt: DeltaTable, schema: pa.Schema, filter: Any = None) -> tuple[int, Checksum]:
+    """(rows, checksum) of the table's rows (matching ``filter``) seen in storage ``schema``
+    (columns the files lack read as null: what an added column does to old rows)."""
+    rows, total = 0, Checksum()
+    for batch in dt.to_pyarrow_dataset().to_batches(filter=filter):
+        part = _with_nulls(pa.Table.from_batches([batch]), schema)
+        rows += part.num_rows
+        total = total + Checksum.of(part)
+    return rows, total
+
+
+def _schema_version(store: StoreCore, name: str, changed: bool) -> int:
+    """The schema version to record: the current one, or one past the highest if changed."""
+    if not store.exists(name):
+        return 1
+    infos = store.versions(name)
+    if not changed:
+        return infos[-1].schema_version
+    return max(i.schema_version for i in infos) + 1
+
+
 def _commit_once(
-    store: DatasetStore,
+    store: StoreCore,
     op: str,
     name: str,
     table: pa.Table,
     *,
-    key: Sequence[str] | None,
     fields: dict[str, Any],
+    options: WriteOptions,
 ) -> int:
     uri = store.table_uri(name)
     dt = store.open_table(name) if store.exists(name) else None
@@ -94,54 +139,69 @@ def _commit_once(
         total, checksum, expected = 0, Checksum(), None
     else:
         total, checksum, expected = current_state(store, name, dt)
-    stored, logical = conform(table, expected, name)
+    migrate = options.migrate and op == "overwrite"
+    stored, logical = conform(table, expected, name, migrate=migrate)
+    changed = expected is not None and logical != expected
+    if changed and op not in ("overwrite",):
+        assert dt is not None
+        _, checksum = _rehash(dt, stored.schema)  # old rows now carry null new columns
     n = stored.num_rows
     if op == "append" or dt is None:
         added, removed, checksum = n, 0, checksum + Checksum.of(stored)
     elif op == "overwrite":
         added, removed, checksum = n, total, Checksum.of(stored)
+    elif op == "replace":
+        assert options.replace is not None
+        options.replace.check_inside(stored, name)
+        ts_type = stored.schema.field(options.replace.ts_column).type
+        flt = options.replace.arrow_filter(ts_type)
+        removed, old = _rehash(dt, stored.schema, flt)
+        added, checksum = n, checksum - old + Checksum.of(stored)
     else:
-        added, removed, delta = _upsert_delta(dt, stored, key or ())
+        added, removed, delta = _upsert_delta(dt, stored, options.key or ())
         checksum = checksum + delta
+    after = total + added - removed
+    if (
+        options.skip_unchanged
+        and dt is not None
+        and not changed
+        and after == total
+        and str(checksum) == store.version_info(name, dt.version()).checksum
+    ):
+        return dt.version()  # same content as the current version: commit nothing
     values = {
         **fields,
         "operation": op,
         "rows_added": added,
         "rows_removed": removed,
-        "rows_total": total + added - removed,
+        "rows_total": after,
         "schema_hash": schema_hash(logical),
         "schema": encode_schema(logical),
+        "schema_version": _schema_version(store, name, changed),
         "checksum": str(checksum),
         "code_version": metadata.code_version(),
     }
     props = commit_properties(values)
+    common = {"commit_properties": props, "post_commithook_properties": HOOKS}
     if dt is None:
+        write_deltalake(uri, stored, mode="append", configuration=TABLE_CONFIG, **common)
+    elif op in ("append", "overwrite", "replace"):
+        mode = "append" if op == "append" else "overwrite"
+        schema_mode = "overwrite" if migrate and changed else ("merge" if changed else None)
+        predicate = options.replace.predicate() if options.replace is not None else None
         write_deltalake(
-            uri,
-            stored,
-            mode="append",
-            configuration=TABLE_CONFIG,
-            commit_properties=props,
-            post_commithook_properties=HOOKS,
-        )
-    elif op == "append":
-        write_deltalake(
-            dt, stored, mode="append", commit_properties=props, post_commithook_properties=HOOKS
-        )
-    elif op == "overwrite":
-        write_deltalake(
-            dt, stored, mode="overwrite", commit_properties=props, post_commithook_properties=HOOKS
+            dt, stored, mode=mode, schema_mode=schema_mode, predicate=predicate, **common
         )
     else:
-        predicate = " AND ".join(f"t.`{k}` = s.`{k}`" for k in key or ())
+        on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in options.key or ())
         (
             dt.merge(
                 stored,
-                predicate=predicate,
+                predicate=on,
                 source_alias="s",
                 target_alias="t",
-                commit_properties=props,
-                post_commithook_properties=HOOKS,
+                merge_schema=changed,
+                **common,
             )
             .when_matched_update_all()
             .when_not_matched_insert_all()
@@ -161,7 +221,6 @@ def _upsert_delta(
     """
     keys = list(key)
     src = pl.from_arrow(stored.select(keys)).with_row_index("_src")
-    names = stored.schema.names
     target = pl.scan_pyarrow_dataset(dt.to_pyarrow_dataset())
     bounds = _key_bounds(src, keys)
     if bounds is not None:
@@ -171,7 +230,8 @@ def _upsert_delta(
     if matched.height:
         per = matched.group_by("_src").len()
         counts[per["_src"].to_numpy()] = per["len"].to_numpy()
-    old = matched.select(names).to_arrow() if matched.height else stored.slice(0, 0)
+    present = [c for c in stored.schema.names if c in matched.columns]
+    old = _with_nulls(matched.select(present).to_arrow(), stored.schema)
     delta = Checksum.of(stored, counts) - Checksum.of(old)
     return int(counts.sum()), matched.height, delta
 
@@ -197,7 +257,7 @@ def _key_bounds(src: pl.DataFrame, keys: list[str]) -> pl.Expr | None:
     return expr
 
 
-def check_lineage(store: DatasetStore, lineage: dict[str, int] | None) -> dict[str, int]:
+def check_lineage(store: StoreCore, lineage: dict[str, int] | None) -> dict[str, int]:
     """Validate lineage: every named dataset and version must exist."""
     out: dict[str, int] = {}
     for ds, v in (lineage or {}).items():

@@ -116,12 +116,10 @@ def test_columns_and_filters_apply_to_polars_and_duckdb(store):
 def test_wrong_schema_and_types_are_rejected_and_nothing_written(store):
     store.append("bars_1d", bars())
 
-    with pytest.raises(SchemaMismatch, match="missing: \\['timeframe'\\]"):
+    with pytest.raises(SchemaMismatch, match="\\['timeframe'\\] missing"):
         store.append("bars_1d", bars().drop("timeframe"))
-    with pytest.raises(SchemaMismatch, match="column 'close' has type string"):
+    with pytest.raises(SchemaMismatch, match="'close' double -> string"):
         store.append("bars_1d", bars().with_columns(pl.col("close").cast(pl.String)))
-    with pytest.raises(SchemaMismatch, match="unexpected: \\['extra'\\]"):
-        store.append("bars_1d", bars().with_columns(extra=pl.lit(1)))
 
     assert [v.version for v in store.versions("bars_1d")] == [0]
 
