@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     log_dir: Path = Field(Path("data/logs"), description="Folder for JSON-lines log files.")
     log_level: LogLevel = Field("INFO", description="Console and file log level.")
     lock_timeout_s: float = Field(30.0, gt=0, description="Writer-lock timeout in seconds.")
+    gc_grace_s: float = Field(
+        3600.0,
+        ge=0,
+        description="gc keeps versions superseded less than this many seconds ago "
+        "(readers in flight on them are not cut off).",
+    )
     broker: Literal["paper"] = Field("paper", description="Broker used by the live job.")
     broker_api_key: SecretStr | None = Field(None, description="Broker API key (never printed).")
     broker_api_secret: SecretStr | None = Field(

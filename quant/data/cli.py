@@ -198,11 +198,22 @@ def gc_cmd(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would go.")] = False,
     keep_last: Annotated[int, typer.Option("--keep-last", min=1)] = 5,
     dataset: Annotated[list[str] | None, typer.Option("--dataset", help="Only these.")] = None,
+    grace: Annotated[
+        float | None,
+        typer.Option(
+            "--grace",
+            min=0,
+            help="Keep versions superseded less than this many seconds ago "
+            "(default: QUANT_GC_GRACE_S, 3600).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Expire old versions and delete unreferenced files (never tagged, snapshotted or
-    lineage-referenced versions)."""
-    report = open_store(ctx).gc(dataset or None, keep_last=keep_last, dry_run=dry_run)
+    lineage-referenced versions, nor ones superseded within the grace period)."""
+    report = open_store(ctx).gc(
+        dataset or None, keep_last=keep_last, dry_run=dry_run, grace_s=grace
+    )
     if as_json:
         emit(report, True)
         return

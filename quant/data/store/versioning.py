@@ -1,5 +1,9 @@
 """Rollback, tags and snapshots: the parts of the store that name and restore versions.
 
+Tag, untag and snapshot hold the dataset's writer lock (a snapshot: each member's, taken in
+name order) while they resolve and record a version, so ``gc``, which decides protection
+under the same lock, never vacuums a version being tagged.
+
 A rollback is a Delta ``restore`` committed as a new version: it re-adds the target
 version's data files (metadata only, whatever the table's size) and carries the target's
 row count, schema and checksum. History is never rewritten, so a rollback can be rolled back.
@@ -8,6 +12,7 @@ row count, schema and checksum. History is never rewritten, so a rollback can be
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +27,7 @@ from quant.data.store.errors import (
     SnapshotNotFound,
     TagNotFound,
 )
+from quant.data.store.guard import storage_errors
 from quant.data.store.metadata import VersionInfo
 from quant.data.store.names import check_dataset, check_tag
 from quant.data.store.schema import encode_schema
@@ -42,7 +48,10 @@ class VersioningMixin(StoreCore):
         if not reason or not str(reason).strip():
             raise InvalidWrite("a rollback needs a reason")
         target = self.resolve_ref(name, to)
-        with self.lock(name).hold("rollback", priority=True):
+        with (
+            storage_errors(f"dataset '{name}'", "rollback"),
+            self.lock(name).hold("rollback", priority=True),
+        ):
             dt = self.open_table(name)
             current = dt.version()
             info = self.version_info(name, target)
@@ -99,29 +108,31 @@ class VersioningMixin(StoreCore):
     ) -> dict[str, Any]:
         """Name a version (latest if None); an existing tag moves only with ``move=True``."""
         check_tag(tag)
-        v = self.resolve(name, version=version)
-        existing = self.refs.tags(name).get(tag)
-        if existing is not None and not move and int(existing["version"]) != v:
-            raise InvalidWrite(
-                f"tag '{tag}' of dataset '{name}' already points at version "
-                f"{existing['version']}; untag it or move it explicitly"
-            )
-        record = {
-            "tag": tag,
-            "dataset": name,
-            "version": v,
-            "created": _now(),
-            "author": author or metadata.default_author(),
-            "message": message,
-        }
-        self.refs.set_tag(name, tag, record)
+        with storage_errors(f"dataset '{name}'", "tag"), self.lock(name).hold("tag"):
+            v = self.resolve(name, version=version)  # under the lock gc takes: not expiring
+            existing = self.refs.tags(name).get(tag)
+            if existing is not None and not move and int(existing["version"]) != v:
+                raise InvalidWrite(
+                    f"tag '{tag}' of dataset '{name}' already points at version "
+                    f"{existing['version']}; untag it or move it explicitly"
+                )
+            record = {
+                "tag": tag,
+                "dataset": name,
+                "version": v,
+                "created": _now(),
+                "author": author or metadata.default_author(),
+                "message": message,
+            }
+            self.refs.set_tag(name, tag, record)
         return record
 
     def untag(self, name: str, tag: str) -> dict[str, Any]:
         """Remove a tag; TagNotFound if it does not exist."""
         check_tag(tag)
         self.open_table(name)  # DatasetNotFound first
-        removed = self.refs.remove_tag(name, tag)
+        with storage_errors(f"dataset '{name}'", "untag"), self.lock(name).hold("untag"):
+            removed = self.refs.remove_tag(name, tag)
         if removed is None:
             raise TagNotFound(f"dataset '{name}' has no tag '{tag}'")
         return removed
@@ -146,20 +157,24 @@ class VersioningMixin(StoreCore):
         pairs = _parse_members(datasets)
         if not pairs:
             raise InvalidWrite("a snapshot needs at least one dataset")
-        resolved = {
-            ds: (self.resolve(ds) if ref is None else self.resolve_ref(ds, ref))
-            for ds, ref in pairs.items()
-        }
-        record = {
-            "name": snapshot,
-            "created": _now(),
-            "author": author or metadata.default_author(),
-            "message": message,
-            "datasets": resolved,
-            "checksums": {ds: self.version_info(ds, v).checksum for ds, v in resolved.items()},
-        }
-        if not self.refs.create_snapshot(snapshot, record):
-            raise InvalidWrite(f"snapshot '{snapshot}' exists already (snapshots never change)")
+        with storage_errors(f"snapshot '{snapshot}'", "snapshot"), ExitStack() as held:
+            for ds in sorted(pairs):  # one order for everyone: no deadlock between snapshots
+                self.open_table(ds)
+                held.enter_context(self.lock(ds).hold("snapshot"))
+            resolved = {
+                ds: (self.resolve(ds) if ref is None else self.resolve_ref(ds, ref))
+                for ds, ref in pairs.items()
+            }
+            record = {
+                "name": snapshot,
+                "created": _now(),
+                "author": author or metadata.default_author(),
+                "message": message,
+                "datasets": resolved,
+                "checksums": {ds: self.version_info(ds, v).checksum for ds, v in resolved.items()},
+            }
+            if not self.refs.create_snapshot(snapshot, record):
+                raise InvalidWrite(f"snapshot '{snapshot}' exists already (snapshots never change)")
         return record
 
     def snapshot(self, snapshot: str) -> dict[str, Any]:

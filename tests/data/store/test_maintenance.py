@@ -15,7 +15,7 @@ def _five_versions(store):
 def test_gc_dry_run_lists_files_and_changes_nothing(store):
     _five_versions(store)
 
-    plan = store.gc(keep_last=1, dry_run=True)[0]
+    plan = store.gc(keep_last=1, dry_run=True, grace_s=0)[0]
 
     assert plan["expired_versions"] == [0, 1, 2, 3] and plan["files"] == 4
     assert store.read("bars_1d", version=0).height == 3
@@ -27,7 +27,7 @@ def test_gc_never_removes_tagged_snapshotted_or_lineage_versions(store):
     store.create_snapshot("snap", {"bars_1d": 1})
     store.append("features_1d", pl.DataFrame({"x": [1.0]}), lineage={"bars_1d": 2})
 
-    report = {r["dataset"]: r for r in store.gc(keep_last=1)}
+    report = {r["dataset"]: r for r in store.gc(keep_last=1, grace_s=0)}
 
     assert report["bars_1d"]["expired_versions"] == [3]
     for v in (0, 1, 2, 4):

@@ -53,3 +53,13 @@ def die_mid_commit(lake: str, name: str, started: str) -> None:
             mode="append",
             target_file_size=500_000,
         )
+
+
+def tag_version(lake: str, name: str, tag: str, version: int, out) -> None:
+    """Tag ``version``; put ("ok", version) or ("error", error type, message) on ``out``."""
+    store = DatasetStore(lake, lock_timeout_s=120)
+    try:
+        record = store.tag(name, tag, version=version)
+        out.put(("ok", record["version"]))
+    except Exception as err:  # reported to the test, which asserts on the type
+        out.put(("error", type(err).__name__, str(err)))
