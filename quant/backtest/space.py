@@ -27,7 +27,7 @@ FLOAT_POINTS = 21
 #: Largest grid a search accepts (a guard against a typo such as ``slow=1:1e9:1``).
 MAX_GRID = 1_000_000
 
-_SPEC = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([^:]+):([^:]+):([^:]+)\s*$")
+_SPEC = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([^:]+):([^:]+):([^:]+)\s*")
 
 
 class ParamSpaceError(QuantError):
@@ -117,7 +117,7 @@ def _number(text: str, spec: str) -> float:
 
 def parse_grid_spec(model: type[BaseModel], spec: str) -> Dimension:
     """``name=a:b:step`` (inclusive of b when on the step) as a Dimension inside the bounds."""
-    m = _SPEC.match(spec)
+    m = _SPEC.fullmatch(spec)
     if not m:
         raise ParamSpaceError(f"grid spec {spec!r} is not of the form name=start:stop:step")
     name = m.group(1)

@@ -53,7 +53,7 @@ MAX_CHUNK_ROWS = 2_000_000
 DEFAULT_CHUNK_ROWS = 250_000
 #: Recorded with every file chunk commit: how zone-less timestamps were interpreted.
 TZ_NOTE = "naive timestamps taken as UTC; daily bars stamped 00:00 UTC of the trading date"
-_TIMEFRAME = re.compile(r"^bars_(\d+[smhdw])$")
+_TIMEFRAME = re.compile(r"bars_(\d+[smhdw])")
 
 
 class IngestError(QuantError):
@@ -124,7 +124,7 @@ def resolve_timeframe(dataset: str, timeframe: str | None) -> str | None:
     """Explicit timeframe, else the one in a ``bars_<tf>`` dataset name, else None."""
     if timeframe:
         return timeframe
-    m = _TIMEFRAME.match(dataset)
+    m = _TIMEFRAME.fullmatch(dataset)
     return m.group(1) if m else None
 
 

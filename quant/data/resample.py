@@ -17,7 +17,7 @@ import polars as pl
 from quant.data.bars import conform
 from quant.errors import QuantError
 
-_EVERY = re.compile(r"^(\d+)(m|h|d)$")
+_EVERY = re.compile(r"(\d+)(m|h|d)")
 _UNIT_NS = {"m": 60 * 10**9, "h": 3600 * 10**9, "d": 86400 * 10**9}
 
 
@@ -27,7 +27,7 @@ class ResampleError(QuantError):
 
 def timeframe_ns(timeframe: str) -> int:
     """Length of a timeframe such as ``5m``, ``1h``, ``1d`` in nanoseconds."""
-    m = _EVERY.match(timeframe)
+    m = _EVERY.fullmatch(timeframe)
     if not m:
         raise ResampleError(f"invalid timeframe {timeframe!r}: use e.g. 5m, 1h, 1d")
     return int(m.group(1)) * _UNIT_NS[m.group(2)]

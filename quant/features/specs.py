@@ -17,7 +17,7 @@ from quant.core.indicators.inputs import IndicatorInputError, period, positive
 from quant.errors import QuantError
 from quant.features.kernels import KERNELS
 
-NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 RESERVED = frozenset({"symbol", "ts"})
 
 
@@ -70,7 +70,7 @@ class FeatureSpec(BaseModel):
         if len(self.outputs) != k.outputs:
             raise ValueError(f"kernel '{k.name}' has {k.outputs} output(s), got {self.outputs}")
         for name in (*self.columns, *self.outputs):
-            if not NAME.match(name):
+            if not NAME.fullmatch(name):
                 raise ValueError(f"column name '{name}' must match {NAME.pattern}")
         for name in self.outputs:
             if name in RESERVED:

@@ -49,3 +49,8 @@ def test_duplicate_output_names_are_rejected() -> None:
 def test_empty_spec_list_is_rejected() -> None:
     with pytest.raises(FeatureSpecError, match="empty"):
         validate_specs([])
+
+
+def test_an_output_name_with_a_trailing_newline_is_rejected() -> None:
+    with pytest.raises(FeatureSpecError, match="must match"):
+        validate_specs([{"kernel": "sma", "params": {"n": 5}, "outputs": ["sma_5\n"]}])

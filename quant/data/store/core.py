@@ -50,7 +50,7 @@ from quant.data.store.refs import Refs
 from quant.data.store.schema import decode_schema, logical_schema
 
 META = "_quant"
-_COMMIT = re.compile(r"^\d{20}\.json$")
+_COMMIT = re.compile(r"\d{20}\.json")
 
 
 class StoreCore:
@@ -125,7 +125,7 @@ class StoreCore:
             return self.open_table(name).version()
         log_dir = Path(self.table_uri(name)) / "_delta_log"
         try:
-            numbers = [int(e.name[:20]) for e in os.scandir(log_dir) if _COMMIT.match(e.name)]
+            numbers = [int(e.name[:20]) for e in os.scandir(log_dir) if _COMMIT.fullmatch(e.name)]
         except FileNotFoundError:
             numbers = []
         if not numbers:
