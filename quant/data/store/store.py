@@ -41,6 +41,7 @@ class DatasetStore(VersioningMixin, MaintenanceMixin):
         replace: RowRange | None = None,
         migrate: bool = False,
         skip_unchanged: bool = False,
+        volatile: Sequence[str] = (),
         message: str = "",
         author: str | None = None,
         lineage: dict[str, int] | None = None,
@@ -62,6 +63,7 @@ class DatasetStore(VersioningMixin, MaintenanceMixin):
             replace=replace,
             migrate=migrate,
             skip_unchanged=skip_unchanged,
+            volatile=tuple(volatile),
         )
         with storage_errors(f"dataset '{name}'", op):
             with self.lock(name).hold(op, priority=priority):
@@ -75,7 +77,8 @@ class DatasetStore(VersioningMixin, MaintenanceMixin):
         ``lineage`` ({dataset: version} this data was computed from), ``extra`` (str -> str
         commit metadata), ``priority`` (True for HALT-related writes: they go ahead of
         queued normal writes) and ``skip_unchanged`` (True: when the content after the
-        write equals the current version's, commit nothing and return the current version).
+        write equals the current version's, commit nothing and return the current version;
+        columns named in ``volatile``, e.g. a run timestamp, are left out of that test).
         New columns merge into the schema (old rows read null; ``schema_version`` counts
         the changes); a dropped column or changed type raises SchemaMismatch.
         """

@@ -19,6 +19,7 @@ from deltalake.exceptions import CommitFailedError
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
 from quant.data.store import metadata
+from quant.data.store.changes import changes, rehash, unchanged
 from quant.data.store.checksum import Checksum, table_checksum
 from quant.data.store.errors import CommitConflict, InvalidWrite
 from quant.data.store.ranges import RowRange
@@ -56,12 +57,14 @@ def current_state(store: StoreCore, name: str, dt: DeltaTable) -> tuple[int, Che
 class WriteOptions:
     """How a write commits: upsert ``key``, the ``replace`` range of replace_range,
     ``migrate`` (overwrite into any new schema) and ``skip_unchanged`` (commit nothing when
-    the content after the write equals the current version's)."""
+    the content after the write equals the current version's, ``volatile`` columns such as
+    a run timestamp not compared)."""
 
     key: tuple[str, ...] | None = None
     replace: RowRange | None = None
     migrate: bool = False
     skip_unchanged: bool = False
+    volatile: tuple[str, ...] = ()
 
 
 def commit_write(
@@ -92,28 +95,6 @@ def commit_write(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _with_nulls(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """``table`` in ``schema``'s column order, columns it lacks added as nulls."""
-    cols = [
-        table.column(f.name).cast(f.type)
-        if f.name in table.schema.names
-        else pa.nulls(table.num_rows, f.type)
-        for f in schema
-    ]
-    return pa.Table.from_arrays(cols, schema=schema)
-
-
-def _rehash(dt: DeltaTable, schema: pa.Schema, filter: Any = None) -> tuple[int, Checksum]:
-    """(rows, checksum) of the table's rows (matching ``filter``) seen in storage ``schema``
-    (columns the files lack read as null: what an added column does to old rows)."""
-    rows, total = 0, Checksum()
-    for batch in dt.to_pyarrow_dataset().to_batches(filter=filter):
-        part = _with_nulls(pa.Table.from_batches([batch]), schema)
-        rows += part.num_rows
-        total = total + Checksum.of(part)
-    return rows, total
-
-
 def _schema_version(store: StoreCore, name: str, changed: bool) -> int:
     """The schema version to record: the current one, or one past the highest if changed."""
     if not store.exists(name):
@@ -141,48 +122,38 @@ def _commit_once(
         total, checksum, expected = current_state(store, name, dt)
     migrate = options.migrate and op == "overwrite"
     stored, logical = conform(table, expected, name, migrate=migrate)
-    changed = expected is not None and logical != expected
-    if changed and op not in ("overwrite",):
-        assert dt is not None
-        _, checksum = _rehash(dt, stored.schema)  # old rows now carry null new columns
-    n = stored.num_rows
-    if op == "append" or dt is None:
-        added, removed, checksum = n, 0, checksum + Checksum.of(stored)
-    elif op == "overwrite":
-        added, removed, checksum = n, total, Checksum.of(stored)
-    elif op == "replace":
-        assert options.replace is not None
+    if options.replace is not None:
         options.replace.check_inside(stored, name)
-        ts_type = stored.schema.field(options.replace.ts_column).type
-        flt = options.replace.arrow_filter(ts_type)
-        removed, old = _rehash(dt, stored.schema, flt)
-        added, checksum = n, checksum - old + Checksum.of(stored)
-    else:
-        added, removed, delta = _upsert_delta(dt, stored, options.key or ())
-        checksum = checksum + delta
-    after = total + added - removed
-    if (
-        options.skip_unchanged
-        and dt is not None
-        and not changed
-        and after == total
-        and str(checksum) == store.version_info(name, dt.version()).checksum
-    ):
-        return dt.version()  # same content as the current version: commit nothing
+    changed = expected is not None and logical != expected
+    if changed and op != "overwrite":
+        assert dt is not None
+        checksum = rehash(dt, stored.schema)  # old rows now carry the new columns as null
+    change = changes(
+        op,
+        dt,
+        stored,
+        total=total,
+        checksum=checksum,
+        key=options.key or (),
+        replace=options.replace,
+    )
+    if options.skip_unchanged and dt is not None and not changed:
+        current = store.version_info(name, dt.version()).checksum
+        if unchanged(change, stored, current, op=op, dt=dt, volatile=options.volatile):
+            return dt.version()  # same content as the current version: commit nothing
     values = {
         **fields,
         "operation": op,
-        "rows_added": added,
-        "rows_removed": removed,
-        "rows_total": after,
+        "rows_added": change.added,
+        "rows_removed": change.removed,
+        "rows_total": total + change.added - change.removed,
         "schema_hash": schema_hash(logical),
         "schema": encode_schema(logical),
         "schema_version": _schema_version(store, name, changed),
-        "checksum": str(checksum),
+        "checksum": str(change.checksum),
         "code_version": metadata.code_version(),
     }
-    props = commit_properties(values)
-    common = {"commit_properties": props, "post_commithook_properties": HOOKS}
+    common = {"commit_properties": commit_properties(values), "post_commithook_properties": HOOKS}
     if dt is None:
         write_deltalake(uri, stored, mode="append", configuration=TABLE_CONFIG, **common)
     elif op in ("append", "overwrite", "replace"):
@@ -194,67 +165,11 @@ def _commit_once(
         )
     else:
         on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in options.key or ())
-        (
-            dt.merge(
-                stored,
-                predicate=on,
-                source_alias="s",
-                target_alias="t",
-                merge_schema=changed,
-                **common,
-            )
-            .when_matched_update_all()
-            .when_not_matched_insert_all()
-            .execute()
+        merger = dt.merge(
+            stored, predicate=on, source_alias="s", target_alias="t", merge_schema=changed, **common
         )
+        merger.when_matched_update_all().when_not_matched_insert_all().execute()
     return store.latest_version(name)
-
-
-def _upsert_delta(
-    dt: DeltaTable, stored: pa.Table, key: Sequence[str]
-) -> tuple[int, int, Checksum]:
-    """Rows added, rows removed and the checksum change of an upsert (before committing it).
-
-    A target row whose key appears in ``stored`` is replaced by that source row (so a key
-    duplicated m times in the target yields m copies of the new row); other source rows are
-    inserted.
-    """
-    keys = list(key)
-    src = pl.from_arrow(stored.select(keys)).with_row_index("_src")
-    target = pl.scan_pyarrow_dataset(dt.to_pyarrow_dataset())
-    bounds = _key_bounds(src, keys)
-    if bounds is not None:
-        target = target.filter(bounds)  # pushed down: only files that may hold these keys
-    matched = target.join(src.lazy(), on=keys, how="inner", nulls_equal=False).collect()
-    counts = np.ones(stored.num_rows, dtype=np.int64)
-    if matched.height:
-        per = matched.group_by("_src").len()
-        counts[per["_src"].to_numpy()] = per["len"].to_numpy()
-    present = [c for c in stored.schema.names if c in matched.columns]
-    old = _with_nulls(matched.select(present).to_arrow(), stored.schema)
-    delta = Checksum.of(stored, counts) - Checksum.of(old)
-    return int(counts.sum()), matched.height, delta
-
-
-def _key_bounds(src: pl.DataFrame, keys: list[str]) -> pl.Expr | None:
-    """A filter that keeps every target row that can match a source key (min/max per key
-    column; small sets of strings as a list)."""
-    expr: pl.Expr | None = None
-    for k in keys:
-        col = src[k].drop_nulls()
-        if col.is_empty():
-            return None
-        if col.dtype == pl.String:
-            values = col.unique()
-            if len(values) > 1000:
-                continue
-            e = pl.col(k).is_in(values.to_list())
-        elif col.dtype.is_numeric() or col.dtype.is_temporal():
-            e = pl.col(k).is_between(col.min(), col.max())
-        else:
-            continue
-        expr = e if expr is None else expr & e
-    return expr
 
 
 def check_lineage(store: StoreCore, lineage: dict[str, int] | None) -> dict[str, int]:
