@@ -131,12 +131,14 @@ def results_table(opt: Optimization) -> pa.Table:
 def write_optimization(
     store: DatasetStore, opt: Optimization, author: str | None = None
 ) -> VersionInfo:
-    """Upsert the run into ``optimizations`` with lineage to the bars version and the seed."""
+    """Upsert the run into ``optimizations`` with lineage to the bars version and the seed
+    (a re-run of the same request on the same bars commits nothing: the rows are equal)."""
     req = opt.request
     return store.upsert(
         DATASET,
         results_table(opt),
         key=KEY,
+        skip_unchanged=True,
         message=f"optimize {req.strategy} on {req.dataset}/{req.symbol} ({req.method})",
         author=author,
         lineage={req.dataset: opt.bars_version},

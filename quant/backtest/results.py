@@ -60,11 +60,14 @@ def write_backtest(
     bars_version: int,
     author: str | None = None,
 ) -> VersionInfo:
-    """Upsert the run's row into ``backtests`` with lineage ``{bars_dataset: bars_version}``."""
+    """Upsert the run's row into ``backtests`` with lineage ``{bars_dataset: bars_version}``;
+    a re-run whose row equals the stored one (``run_at`` aside) commits nothing."""
     return store.upsert(
         DATASET,
         backtest_row(result, bars_dataset, bars_version),
         key=KEY,
+        skip_unchanged=True,
+        volatile=("run_at",),
         message=f"backtest {result.strategy} on {','.join(result.symbols)}",
         author=author,
         lineage={bars_dataset: bars_version},

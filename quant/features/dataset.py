@@ -1,7 +1,9 @@
 """The features dataset: features of one symbol computed from a pinned bars version.
 
-Written with ``upsert`` on (symbol, ts), so each symbol's rows are replaced independently
-(partitions can be built in any order), with lineage ``{bars dataset: version read}``.
+Written with ``replace_range`` for the symbol: one commit replaces all of the symbol's rows
+(so rows whose bars vanished, e.g. after a bars rollback, go too) and leaves other symbols
+alone (partitions can be built in any order), with lineage ``{bars dataset: version read}``.
+A rebuild whose rows equal the stored ones commits nothing.
 """
 
 from __future__ import annotations
@@ -31,13 +33,13 @@ def already_built(
 ) -> VersionInfo | None:
     """The version holding ``symbol``'s features from exactly these inputs, if still current.
 
-    Walks back from the latest version: the first upsert for the symbol decides; any
-    other operation on the way (overwrite, rollback, ...) means "cannot tell" -> None.
+    Walks back from the latest version: the first upsert/replace for the symbol decides;
+    any other operation on the way (overwrite, rollback, ...) means "cannot tell" -> None.
     """
     if not store.exists(target):
         return None
     for info in reversed(store.versions(target)):
-        if info.operation != "upsert":
+        if info.operation not in ("upsert", "replace"):
             return None
         if info.extra.get("symbol") == symbol:
             same = info.lineage == lineage and info.extra.get("specs") == digest
@@ -74,10 +76,11 @@ def build_features(
     if bars.is_empty():
         raise NoBarsError(f"dataset '{source}' v{version} has no bars for symbol '{symbol}'")
     features = compute_features(bars, checked)
-    return store.upsert(
+    return store.replace_range(
         target,
         features,
-        key=("symbol", "ts"),
+        symbol=symbol,  # the whole symbol: every bar of it was read
+        skip_unchanged=True,
         message=f"features of {symbol} from {source} v{version}",
         lineage={source: version},
         extra={"symbol": symbol, "specs": digest, "bars": str(bars.height)},

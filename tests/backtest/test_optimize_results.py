@@ -50,6 +50,7 @@ def test_search_rows_are_written_with_lineage_and_rewriting_is_idempotent(isolat
     assert first.lineage == {"bars_1d": bars.version}
     assert first.extra["run_id"] == "run-a" and first.extra["seed"] == "0"
     assert again.rows_total == first.rows_total == 4
+    assert again.version == first.version  # the same rows again: nothing committed
     df = store.read(DATASET).sort("candidate")
     assert df["phase"].to_list() == ["search"] * 4
     # 19 rising then 20 falling bars: short (odd fast) ends ahead of long (even fast)

@@ -83,6 +83,39 @@ def test_new_bars_version_or_force_rebuilds(store: DatasetStore) -> None:
     # Act
     rebuilt = build_features(store, "SPX")
     # Assert
-    assert forced.version == first.version + 1
-    assert rebuilt.version == forced.version + 1
+    assert forced.version == first.version  # recomputed, same rows: nothing committed
+    assert rebuilt.version == first.version + 1
     assert rebuilt.lineage == {"bars_1d": 1}
+
+
+def test_rebuilding_after_bars_lost_rows_leaves_no_orphan_feature_rows(
+    store: DatasetStore,
+) -> None:
+    # Arrange: features of both symbols, then SPX loses 10 bars in the middle and its last 50
+    build_features(store, "SPX")
+    build_features(store, "NDX")
+    bars = store.read("bars_1d")
+    spx = bars.filter(pl.col("symbol") == "SPX").sort("ts")
+    kept = pl.concat([spx.slice(0, 100), spx.slice(110, 140)])
+    store.overwrite("bars_1d", pl.concat([kept, bars.filter(pl.col("symbol") == "NDX")]))
+    before = len(store.versions("features_1d"))
+    # Act
+    info = build_features(store, "SPX")
+    # Assert: one commit; SPX features are exactly those of the remaining bars; NDX untouched
+    got = store.read("features_1d")
+    spx_features = got.filter(pl.col("symbol") == "SPX").sort("ts")
+    remaining = store.read("bars_1d", filters=[("symbol", "=", "SPX")])
+    assert len(store.versions("features_1d")) == before + 1 and info.operation == "replace"
+    assert spx_features["ts"].to_list() == kept["ts"].to_list()
+    assert spx_features.equals(compute_features(remaining, DAILY_SPECS).sort("ts"))
+    assert got.filter(pl.col("symbol") == "NDX").height == 300
+    assert info.rows_removed == 300 and info.rows_total == 540
+    assert store.verify("features_1d")["ok"]
+
+
+def test_rebuilding_the_same_features_commits_nothing(store: DatasetStore) -> None:
+    first = build_features(store, "SPX")
+
+    again = build_features(store, "SPX", force=True)
+
+    assert again.version == first.version and len(store.versions("features_1d")) == 1
