@@ -20,44 +20,52 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-import psutil
 
 from quant.data.bars import TS_DTYPE, empty_carry
+from quant.data.ingest_budget import (
+    BYTES_PER_ROW,
+    DEFAULT_CHUNK_ROWS,
+    MIN_CHUNK_ROWS,
+    chunk_rows_for_budget,
+    warm_up,
+)
+from quant.data.ingest_errors import IngestError, IngestInterrupted
+from quant.data.ingest_timeframe import open_with_timeframe, resolve_timeframe
 from quant.data.prefetch import prefetch
 from quant.data.quarantine import classify, drop_stored, quarantine_rows, rule_counts
 from quant.data.resume import QUARANTINE, is_complete, recorded, source_key
-from quant.data.sources import Chunk, FileSource, open_source, sha256_of
+from quant.data.sources import Chunk, FileSource, sha256_of
 from quant.data.store.names import check_dataset
-from quant.errors import QuantError
 from quant.log import get_logger
+
+__all__ = [
+    "BYTES_PER_ROW",
+    "DEFAULT_CHUNK_ROWS",
+    "MIN_CHUNK_ROWS",
+    "IngestError",
+    "IngestInterrupted",
+    "IngestReport",
+    "Progress",
+    "chunk_rows_for_budget",
+    "expand",
+    "ingest",
+    "ingest_source",
+    "ingest_vendor",
+    "resolve_timeframe",
+]
 
 log = get_logger(__name__)
 
-#: Measured peak working set per row of chunk size: the chunk being written (parsed columns,
-#: validation temporaries, Arrow copy, Parquet encoder) plus the next one being parsed.
-BYTES_PER_ROW = 1200
-#: Memory the first store write adds to a fresh process (Delta writer runtime, checksum
-#: kernel, allocator arenas); measured ~200-250 MiB.
-WRITER_OVERHEAD = 256 * 2**20
-MIN_CHUNK_ROWS = 1_000
-MAX_CHUNK_ROWS = 2_000_000
-DEFAULT_CHUNK_ROWS = 250_000
 #: Recorded with every file chunk commit: how zone-less timestamps were interpreted.
 TZ_NOTE = "naive timestamps taken as UTC; daily bars stamped 00:00 UTC of the trading date"
-_TIMEFRAME = re.compile(r"^bars_(\d+[smhdw])$")
-
-
-class IngestError(QuantError):
-    """The ingest cannot start or continue (bad arguments, no files, too small a budget)."""
 
 
 @dataclass
@@ -81,6 +89,7 @@ class IngestReport:
     sha256: str
     format: str
     chunk_rows: int
+    timeframe: str | None = None  # the bars' timeframe (given, from the name, or inferred)
     rows_read: int = 0
     rows_written: int = 0
     rows_quarantined: int = 0
@@ -99,33 +108,6 @@ class IngestReport:
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
         return asdict(self)
-
-
-def chunk_rows_for_budget(max_memory_mb: float, baseline_bytes: int | None = None) -> int:
-    """Rows per chunk so that process RSS stays under ``max_memory_mb`` (MiB).
-
-    The budget minus the current RSS (imports) and the writer's fixed overhead is divided
-    by ``BYTES_PER_ROW``.
-    """
-    base = psutil.Process().memory_info().rss if baseline_bytes is None else baseline_bytes
-    base += WRITER_OVERHEAD
-    avail = int(max_memory_mb * 2**20) - base
-    rows = avail // BYTES_PER_ROW
-    if rows < MIN_CHUNK_ROWS:
-        raise IngestError(
-            f"--max-memory-mb {max_memory_mb:g} is too small: the process already uses "
-            f"{base / 2**20:.0f} MiB; allow at least "
-            f"{(base + MIN_CHUNK_ROWS * BYTES_PER_ROW) / 2**20:.0f} MiB"
-        )
-    return int(min(rows, MAX_CHUNK_ROWS))
-
-
-def resolve_timeframe(dataset: str, timeframe: str | None) -> str | None:
-    """Explicit timeframe, else the one in a ``bars_<tf>`` dataset name, else None."""
-    if timeframe:
-        return timeframe
-    m = _TIMEFRAME.match(dataset)
-    return m.group(1) if m else None
 
 
 def expand(pattern: str | Path) -> list[Path]:
@@ -149,16 +131,30 @@ def ingest(
     max_memory_mb: float | None = None,
     progress: Callable[[Progress], None] | None = None,
 ) -> list[IngestReport]:
-    """Ingest every file matching ``pattern`` into ``dataset``; all files are opened first,
-    so a file that cannot be read at all stops the ingest before anything is written."""
+    """Ingest every file matching ``pattern`` into ``dataset``; all files are opened (and a
+    memory budget checked) first, so an unreadable file or too small a budget stops the ingest
+    before anything is written."""
     if chunk_rows is not None and chunk_rows < 1:
         raise IngestError("--chunk-rows must be a positive number of rows")
     check_dataset(dataset)
-    tf = resolve_timeframe(dataset, timeframe)
-    sources = [open_source(p, symbol=symbol, timeframe=tf, format=format) for p in expand(pattern)]
-    if chunk_rows is None:
-        chunk_rows = chunk_rows_for_budget(max_memory_mb) if max_memory_mb else DEFAULT_CHUNK_ROWS
-    return [ingest_source(store, s, dataset, chunk_rows, symbol, progress) for s in sources]
+    if dataset == QUARANTINE:
+        raise IngestError(f"'{QUARANTINE}' holds rejected rows; ingest into another dataset")
+    tf, origin = resolve_timeframe(dataset, timeframe)
+    opened = []
+    for path in expand(pattern):
+        source, inferred = open_with_timeframe(path, symbol=symbol, timeframe=tf, format=format)
+        src_tf = inferred or tf or getattr(source, "timeframe", None)
+        how = "median spacing" if inferred else origin if tf else "file"
+        opened.append(
+            (source, {"ingest.timeframe": src_tf or "file column", "ingest.timeframe_from": how})
+        )
+    if chunk_rows is None and max_memory_mb:
+        warm_up()
+        chunk_rows = chunk_rows_for_budget(max_memory_mb)
+    rows = chunk_rows or DEFAULT_CHUNK_ROWS
+    return [
+        ingest_source(store, s, dataset, rows, symbol, progress, tf_extra) for s, tf_extra in opened
+    ]
 
 
 def _carry(store: Any, dataset: str) -> pl.DataFrame:
@@ -172,9 +168,14 @@ def _carry(store: Any, dataset: str) -> pl.DataFrame:
     return pl.concat([empty_carry(), latest.collect()], how="vertical_relaxed")
 
 
+def _latest(store: Any, dataset: str) -> int | None:
+    return store.latest_version(dataset) if store.exists(dataset) else None
+
+
 @dataclass
 class _Target:
-    """Where one source's chunks go and what is already committed for it."""
+    """Where one source's chunks go, what is already committed for it, and the dataset
+    version this ingest wrote (or found) last."""
 
     store: Any
     dataset: str
@@ -183,6 +184,23 @@ class _Target:
     extra: dict[str, str]
     done_q: int  # quarantine rows at or before this line are already committed
     baseline: int | None
+    seen: int | None  # latest version of the dataset as this ingest last left it
+
+    def check_unchanged(self, after_line: int) -> None:
+        """IngestInterrupted unless the dataset's latest version is still ``seen``."""
+        latest = _latest(self.store, self.dataset)
+        if latest == self.seen:
+            return
+        what = "was deleted"
+        if latest is not None:
+            info = self.store.version_info(self.dataset, latest)
+            what = f"got version {latest} ({info.operation} by {info.author})"
+        raise IngestInterrupted(
+            f"dataset '{self.dataset}' {what} while {self.source} was being ingested; this "
+            f"ingest last left it at version {self.seen} and stopped after line {after_line} "
+            "with nothing more written. A rollback or overwrite makes its earlier progress "
+            "untrusted: re-run the ingest to complete the data"
+        )
 
 
 def _commit_chunk(
@@ -212,12 +230,28 @@ def _commit_chunk(
         for r, n in rule_counts(bad).iter_rows():
             report.reasons[r] = report.reasons.get(r, 0) + n
     if good.height:
-        t.store.append(t.dataset, good, message=f"ingest {label}", extra=extra)
+        info = t.store.append(t.dataset, good, message=f"ingest {label}", extra=extra)
+        t.seen = info.version
         report.rows_written += good.height
         lo, hi = good["ts"].min(), good["ts"].max()
         report.first_ts = lo if report.first_ts is None else min(report.first_ts, lo)
         report.last_ts = hi if report.last_ts is None else max(report.last_ts, hi)
     return carry, good.height, bad.height
+
+
+def _start(
+    store: Any, dataset: str, key: dict[str, str], report: IngestReport
+) -> tuple[int, int, int | None, bool]:
+    """Progress of this source, read under the lock: (bars line, quarantine line, baseline,
+    complete)."""
+    bars_rec, baseline = recorded(store, dataset, key)
+    q_rec, _ = recorded(store, QUARANTINE, key)
+    done_bars = int(bars_rec.get("ingest.last_line", 0))
+    done_q = max(int(q_rec.get("ingest.last_line", 0)), done_bars)
+    complete = is_complete(bars_rec, q_rec)
+    report.already_complete = complete
+    report.resumed_after_line = max(done_bars, done_q) if complete else done_bars
+    return done_bars, done_q, baseline, complete
 
 
 def ingest_source(
@@ -227,40 +261,68 @@ def ingest_source(
     chunk_rows: int,
     symbol: str | None = None,
     progress: Callable[[Progress], None] | None = None,
+    timeframe_extra: dict[str, str] | None = None,
 ) -> IngestReport:
-    """Ingest one opened source, resuming after its last committed chunk."""
+    """Ingest one opened source, resuming after its last committed chunk.
+
+    One critical section: the dataset's writer lock is held from reading the progress and
+    the per-symbol carry to the last commit, so parallel ingests into one dataset run one
+    after the other. Between chunks the lock is lent to a waiting priority writer (e.g. a
+    rollback); if the dataset then changed, IngestInterrupted.
+    """
     t0 = time.perf_counter()
     path = str(source.path.resolve())
     sha = sha256_of(source.path)
     key = source_key(dataset, sha, symbol)
     report = IngestReport(dataset, path, sha, source.format, chunk_rows)
-    bars_rec, baseline = recorded(store, dataset, key)
-    q_rec, _ = recorded(store, QUARANTINE, key)
-    done_bars = int(bars_rec.get("ingest.last_line", 0))
-    done_q = max(int(q_rec.get("ingest.last_line", 0)), done_bars)
-    if is_complete(bars_rec, q_rec):
-        report.already_complete = True
-        report.resumed_after_line = max(done_bars, done_q)
-        _finish(store, dataset, report, t0)
+    tf_extra = timeframe_extra or {}
+    report.timeframe = tf_extra.get("ingest.timeframe")
+    lock = store.lock(dataset)
+    chunks: Iterator[Chunk] | None = None
+    try:
+        while True:
+            with lock.hold("ingest"):
+                if chunks is None:
+                    done_bars, done_q, baseline, complete = _start(store, dataset, key, report)
+                    if complete:
+                        break
+                    extra = {
+                        **key,
+                        "ingest.source": path,
+                        "ingest.format": source.format,
+                        "ingest.timezone": TZ_NOTE,
+                        **tf_extra,
+                    }
+                    seen = _latest(store, dataset)
+                    target = _Target(store, dataset, path, sha, extra, done_q, baseline, seen)
+                    carry = _carry(store, dataset)
+                    chunks = prefetch(source.chunks(chunk_rows, after_line=done_bars))
+                    line = done_bars
+                target.check_unchanged(line)
+                finished = True
+                for chunk in chunks:
+                    target.check_unchanged(line)
+                    label = (
+                        f"{source.path.name} lines {chunk.frame['line'].min()}-{chunk.last_line}"
+                    )
+                    carry, n_good, n_bad = _commit_chunk(target, chunk, carry, report, label)
+                    line = chunk.last_line
+                    if progress is not None:
+                        rows = chunk.frame.height
+                        progress(Progress(path, report.chunks, line, rows, n_good, n_bad))
+                    del chunk
+                    if lock.priority_waiting():
+                        finished = False
+                        break  # lend the lock; the chunks iterator resumes where it stopped
+            if finished:
+                break
+    finally:
+        if chunks is not None:
+            chunks.close()  # type: ignore[attr-defined]
+    _finish(store, dataset, report, t0)
+    if report.already_complete:
         log.info("ingest already complete", source=path, dataset=dataset)
         return report
-    report.resumed_after_line = done_bars
-    carry = _carry(store, dataset)
-    extra = {
-        **key,
-        "ingest.source": path,
-        "ingest.format": source.format,
-        "ingest.timezone": TZ_NOTE,
-    }
-    target = _Target(store, dataset, path, sha, extra, done_q, baseline)
-    for chunk in prefetch(source.chunks(chunk_rows, after_line=done_bars)):
-        label = f"{source.path.name} lines {chunk.frame['line'].min()}-{chunk.last_line}"
-        carry, n_good, n_bad = _commit_chunk(target, chunk, carry, report, label)
-        if progress is not None:
-            rows = chunk.frame.height
-            progress(Progress(path, report.chunks, chunk.last_line, rows, n_good, n_bad))
-        del chunk
-    _finish(store, dataset, report, t0)
     log.info(
         "ingest finished",
         source=path,
@@ -285,7 +347,8 @@ def ingest_vendor(
     the same validation and quarantine as files; ``line`` is the row number of the reply.
 
     The source identity is the vendor, symbol and range; a repeated fetch of the same range
-    is recorded as complete and skipped.
+    is recorded as complete and skipped. The fetch happens before the dataset's lock is
+    taken; the progress check, carry and commits happen under it.
     """
     t0 = time.perf_counter()
     ident = (
@@ -293,19 +356,29 @@ def ingest_vendor(
     )
     sha = hashlib.sha256(ident.encode()).hexdigest()
     key = source_key(dataset, sha, symbol)
-    report = IngestReport(dataset, ident, sha, "vendor", 0)
-    bars_rec, baseline = recorded(store, dataset, key)
-    q_rec, _ = recorded(store, QUARANTINE, key)
-    if is_complete(bars_rec, q_rec):
-        report.already_complete = True
+    report = IngestReport(dataset, ident, sha, "vendor", 0, timeframe=timeframe)
+    with store.lock(dataset).hold("ingest"):
+        _, _, _, complete = _start(store, dataset, key, report)
+    if complete:
         _finish(store, dataset, report, t0)
         return report
     frame = vendor.fetch_bars(symbol, start, end, timeframe)
     report.chunk_rows = frame.height
     chunk = Chunk(vendor_frame(frame, symbol, timeframe), frame.height, 0, is_last=True)
-    extra = {**key, "ingest.source": ident, "ingest.format": "vendor"}
-    target = _Target(store, dataset, ident, sha, extra, 0, baseline)
-    _commit_chunk(target, chunk, _carry(store, dataset), report, ident)
+    extra = {
+        **key,
+        "ingest.source": ident,
+        "ingest.format": "vendor",
+        "ingest.timeframe": timeframe,
+        "ingest.timeframe_from": "option",
+    }
+    with store.lock(dataset).hold("ingest"):
+        _, _, baseline, complete = _start(store, dataset, key, report)
+        if not complete:
+            target = _Target(
+                store, dataset, ident, sha, extra, 0, baseline, _latest(store, dataset)
+            )
+            _commit_chunk(target, chunk, _carry(store, dataset), report, ident)
     _finish(store, dataset, report, t0)
     return report
 
