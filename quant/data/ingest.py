@@ -33,8 +33,11 @@ from quant.data.bars import TS_DTYPE, empty_carry
 from quant.data.ingest_budget import (
     BYTES_PER_ROW,
     DEFAULT_CHUNK_ROWS,
+    MIB,
     MIN_CHUNK_ROWS,
     chunk_rows_for_budget,
+    current_rss,
+    peak_rss,
     warm_up,
 )
 from quant.data.ingest_errors import IngestError, IngestInterrupted
@@ -151,6 +154,13 @@ def ingest(
     if chunk_rows is None and max_memory_mb:
         warm_up()
         chunk_rows = chunk_rows_for_budget(max_memory_mb)
+        log.info(
+            "memory budget",
+            budget_mib=max_memory_mb,
+            startup_rss_mib=round(current_rss() / MIB),
+            startup_peak_mib=round(peak_rss() / MIB),
+            chunk_rows=chunk_rows,
+        )
     rows = chunk_rows or DEFAULT_CHUNK_ROWS
     return [
         ingest_source(store, s, dataset, rows, symbol, progress, tf_extra) for s, tf_extra in opened
