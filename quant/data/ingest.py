@@ -1,10 +1,17 @@
 """Streaming, memory-bounded, resumable ingest of bar files into the dataset store.
 
-For each chunk of ``chunk_rows`` lines (derived from ``max_memory_mb`` when given): parse
-(:mod:`quant.data.sources`), validate (:mod:`quant.data.bars`), append the bad rows to the
-``quarantine`` dataset (reason, source file, line, raw text), then append the good rows to the
-target dataset. Each commit records the source identity and progress in the store's ``extra``
-commit metadata (``ingest.sha256``, ``ingest.last_line``, ``ingest.complete`` ...).
+For each chunk of ``chunk_rows`` lines (derived from ``max_memory_mb`` when given, see
+:mod:`quant.data.ingest_budget`): parse (:mod:`quant.data.sources`), validate
+(:mod:`quant.data.bars`), append the bad rows to the ``quarantine`` dataset (reason, source
+file, line, raw text), then append the good rows to the target dataset. Each commit records
+the source identity, progress and timeframe in the store's ``extra`` commit metadata
+(``ingest.sha256``, ``ingest.last_line``, ``ingest.complete``, ``ingest.timeframe`` ...).
+
+Critical section: one source is ingested under the target dataset's writer lock, from
+reading its progress and the per-symbol carry to its last commit, so parallel ingests into
+one dataset run one after the other and never duplicate rows. Between chunks the lock is lent
+to a waiting priority writer (a rollback); if the dataset's latest version is then not the one
+this ingest wrote last, it stops with :class:`IngestInterrupted` (a re-run completes the data).
 
 Resume: the bars dataset's latest ``ingest.last_line`` for this source is where reading
 restarts; quarantine rows are re-written only past the quarantine's own recorded line, and
@@ -22,14 +29,14 @@ import glob
 import hashlib
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from quant.data.bars import TS_DTYPE, empty_carry
+from quant.data.bars import TS_DTYPE
 from quant.data.ingest_budget import (
     BYTES_PER_ROW,
     DEFAULT_CHUNK_ROWS,
@@ -40,11 +47,19 @@ from quant.data.ingest_budget import (
     peak_rss,
     warm_up,
 )
+from quant.data.ingest_commit import (
+    IngestReport,
+    Target,
+    carry_of,
+    commit_chunk,
+    finish,
+    latest_of,
+    start_of,
+)
 from quant.data.ingest_errors import IngestError, IngestInterrupted
 from quant.data.ingest_timeframe import open_with_timeframe, resolve_timeframe
 from quant.data.prefetch import prefetch
-from quant.data.quarantine import classify, drop_stored, quarantine_rows, rule_counts
-from quant.data.resume import QUARANTINE, is_complete, recorded, source_key
+from quant.data.resume import QUARANTINE, source_key
 from quant.data.sources import Chunk, FileSource, sha256_of
 from quant.data.store.names import check_dataset
 from quant.log import get_logger
@@ -81,36 +96,6 @@ class Progress:
     rows: int
     rows_written: int
     rows_quarantined: int
-
-
-@dataclass
-class IngestReport:
-    """What one file's ingest did; counts cover this run (not earlier interrupted runs)."""
-
-    dataset: str
-    source: str
-    sha256: str
-    format: str
-    chunk_rows: int
-    timeframe: str | None = None  # the bars' timeframe (given, from the name, or inferred)
-    rows_read: int = 0
-    rows_written: int = 0
-    rows_quarantined: int = 0
-    rows_unchanged: int = 0  # re-delivered bars identical to the stored ones (not re-written)
-    blank_lines: int = 0
-    chunks: int = 0
-    resumed_after_line: int = 0
-    already_complete: bool = False
-    version: int | None = None  # latest version of the bars dataset after this run
-    quarantine_version: int | None = None
-    first_ts: datetime | None = None
-    last_ts: datetime | None = None
-    seconds: float = 0.0
-    reasons: dict[str, int] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly form."""
-        return asdict(self)
 
 
 def expand(pattern: str | Path) -> list[Path]:
@@ -167,103 +152,6 @@ def ingest(
     ]
 
 
-def _carry(store: Any, dataset: str) -> pl.DataFrame:
-    if not store.exists(dataset):
-        return empty_carry()
-    latest = (
-        store.scan(dataset, columns=["symbol", "ts"])
-        .group_by("symbol")
-        .agg(pl.col("ts").max().alias("last_ts"))
-    )
-    return pl.concat([empty_carry(), latest.collect()], how="vertical_relaxed")
-
-
-def _latest(store: Any, dataset: str) -> int | None:
-    return store.latest_version(dataset) if store.exists(dataset) else None
-
-
-@dataclass
-class _Target:
-    """Where one source's chunks go, what is already committed for it, and the dataset
-    version this ingest wrote (or found) last."""
-
-    store: Any
-    dataset: str
-    source: str
-    sha: str
-    extra: dict[str, str]
-    done_q: int  # quarantine rows at or before this line are already committed
-    baseline: int | None
-    seen: int | None  # latest version of the dataset as this ingest last left it
-
-    def check_unchanged(self, after_line: int) -> None:
-        """IngestInterrupted unless the dataset's latest version is still ``seen``."""
-        latest = _latest(self.store, self.dataset)
-        if latest == self.seen:
-            return
-        what = "was deleted"
-        if latest is not None:
-            info = self.store.version_info(self.dataset, latest)
-            what = f"got version {latest} ({info.operation} by {info.author})"
-        raise IngestInterrupted(
-            f"dataset '{self.dataset}' {what} while {self.source} was being ingested; this "
-            f"ingest last left it at version {self.seen} and stopped after line {after_line} "
-            "with nothing more written. A rollback or overwrite makes its earlier progress "
-            "untrusted: re-run the ingest to complete the data"
-        )
-
-
-def _commit_chunk(
-    t: _Target, chunk: Chunk, carry: pl.DataFrame, report: IngestReport, label: str
-) -> tuple[pl.DataFrame, int, int]:
-    """Validate one chunk, commit quarantine then bars; (new carry, good rows, bad rows)."""
-    good, bad, carry = classify(chunk, carry)
-    bad, unchanged = drop_stored(t.store, t.dataset, t.baseline, bad)
-    report.rows_unchanged += unchanged
-    report.chunks += 1
-    report.rows_read += chunk.frame.height
-    report.blank_lines += chunk.blank_lines
-    extra = {
-        **t.extra,
-        "ingest.last_line": str(chunk.last_line),
-        "ingest.complete": "true" if chunk.is_last else "false",
-    }
-    bad = bad.filter(pl.col("line") > t.done_q)
-    if bad.height:
-        t.store.append(
-            QUARANTINE,
-            quarantine_rows(bad, t.dataset, t.source, t.sha),
-            message=f"quarantine {label}",
-            extra={**extra, "ingest.good_rows": str(good.height)},
-        )
-        report.rows_quarantined += bad.height
-        for r, n in rule_counts(bad).iter_rows():
-            report.reasons[r] = report.reasons.get(r, 0) + n
-    if good.height:
-        info = t.store.append(t.dataset, good, message=f"ingest {label}", extra=extra)
-        t.seen = info.version
-        report.rows_written += good.height
-        lo, hi = good["ts"].min(), good["ts"].max()
-        report.first_ts = lo if report.first_ts is None else min(report.first_ts, lo)
-        report.last_ts = hi if report.last_ts is None else max(report.last_ts, hi)
-    return carry, good.height, bad.height
-
-
-def _start(
-    store: Any, dataset: str, key: dict[str, str], report: IngestReport
-) -> tuple[int, int, int | None, bool]:
-    """Progress of this source, read under the lock: (bars line, quarantine line, baseline,
-    complete)."""
-    bars_rec, baseline = recorded(store, dataset, key)
-    q_rec, _ = recorded(store, QUARANTINE, key)
-    done_bars = int(bars_rec.get("ingest.last_line", 0))
-    done_q = max(int(q_rec.get("ingest.last_line", 0)), done_bars)
-    complete = is_complete(bars_rec, q_rec)
-    report.already_complete = complete
-    report.resumed_after_line = max(done_bars, done_q) if complete else done_bars
-    return done_bars, done_q, baseline, complete
-
-
 def ingest_source(
     store: Any,
     source: FileSource,
@@ -293,7 +181,7 @@ def ingest_source(
         while True:
             with lock.hold("ingest"):
                 if chunks is None:
-                    done_bars, done_q, baseline, complete = _start(store, dataset, key, report)
+                    done_bars, done_q, baseline, complete = start_of(store, dataset, key, report)
                     if complete:
                         break
                     extra = {
@@ -303,9 +191,9 @@ def ingest_source(
                         "ingest.timezone": TZ_NOTE,
                         **tf_extra,
                     }
-                    seen = _latest(store, dataset)
-                    target = _Target(store, dataset, path, sha, extra, done_q, baseline, seen)
-                    carry = _carry(store, dataset)
+                    seen = latest_of(store, dataset)
+                    target = Target(store, dataset, path, sha, extra, done_q, baseline, seen)
+                    carry = carry_of(store, dataset)
                     chunks = prefetch(source.chunks(chunk_rows, after_line=done_bars))
                     line = done_bars
                 target.check_unchanged(line)
@@ -315,7 +203,7 @@ def ingest_source(
                     label = (
                         f"{source.path.name} lines {chunk.frame['line'].min()}-{chunk.last_line}"
                     )
-                    carry, n_good, n_bad = _commit_chunk(target, chunk, carry, report, label)
+                    carry, n_good, n_bad = commit_chunk(target, chunk, carry, report, label)
                     line = chunk.last_line
                     if progress is not None:
                         rows = chunk.frame.height
@@ -329,7 +217,7 @@ def ingest_source(
     finally:
         if chunks is not None:
             chunks.close()  # type: ignore[attr-defined]
-    _finish(store, dataset, report, t0)
+    finish(store, dataset, report, t0)
     if report.already_complete:
         log.info("ingest already complete", source=path, dataset=dataset)
         return report
@@ -368,9 +256,9 @@ def ingest_vendor(
     key = source_key(dataset, sha, symbol)
     report = IngestReport(dataset, ident, sha, "vendor", 0, timeframe=timeframe)
     with store.lock(dataset).hold("ingest"):
-        _, _, _, complete = _start(store, dataset, key, report)
+        _, _, _, complete = start_of(store, dataset, key, report)
     if complete:
-        _finish(store, dataset, report, t0)
+        finish(store, dataset, report, t0)
         return report
     frame = vendor.fetch_bars(symbol, start, end, timeframe)
     report.chunk_rows = frame.height
@@ -383,13 +271,13 @@ def ingest_vendor(
         "ingest.timeframe_from": "option",
     }
     with store.lock(dataset).hold("ingest"):
-        _, _, baseline, complete = _start(store, dataset, key, report)
+        _, _, baseline, complete = start_of(store, dataset, key, report)
         if not complete:
-            target = _Target(
-                store, dataset, ident, sha, extra, 0, baseline, _latest(store, dataset)
+            target = Target(
+                store, dataset, ident, sha, extra, 0, baseline, latest_of(store, dataset)
             )
-            _commit_chunk(target, chunk, _carry(store, dataset), report, ident)
-    _finish(store, dataset, report, t0)
+            commit_chunk(target, chunk, carry_of(store, dataset), report, ident)
+    finish(store, dataset, report, t0)
     return report
 
 
@@ -423,11 +311,3 @@ def vendor_frame(frame: pl.DataFrame, symbol: str, timeframe: str) -> pl.DataFra
     ]
     joined = pl.concat_str(nulls, separator="; ", ignore_nulls=True)
     return out.with_columns(pl.when(joined != "").then(joined).alias("parse_reason"))
-
-
-def _finish(store: Any, dataset: str, report: IngestReport, t0: float) -> None:
-    if store.exists(dataset):
-        report.version = store.version_info(dataset).version
-    if store.exists(QUARANTINE):
-        report.quarantine_version = store.version_info(QUARANTINE).version
-    report.seconds = round(time.perf_counter() - t0, 3)
