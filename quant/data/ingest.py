@@ -1,10 +1,17 @@
 """Streaming, memory-bounded, resumable ingest of bar files into the dataset store.
 
-For each chunk of ``chunk_rows`` lines (derived from ``max_memory_mb`` when given): parse
-(:mod:`quant.data.sources`), validate (:mod:`quant.data.bars`), append the bad rows to the
-``quarantine`` dataset (reason, source file, line, raw text), then append the good rows to the
-target dataset. Each commit records the source identity and progress in the store's ``extra``
-commit metadata (``ingest.sha256``, ``ingest.last_line``, ``ingest.complete`` ...).
+For each chunk of ``chunk_rows`` lines (derived from ``max_memory_mb`` when given, see
+:mod:`quant.data.ingest_budget`): parse (:mod:`quant.data.sources`), validate
+(:mod:`quant.data.bars`), append the bad rows to the ``quarantine`` dataset (reason, source
+file, line, raw text), then append the good rows to the target dataset. Each commit records
+the source identity, progress and timeframe in the store's ``extra`` commit metadata
+(``ingest.sha256``, ``ingest.last_line``, ``ingest.complete``, ``ingest.timeframe`` ...).
+
+Critical section: one source is ingested under the target dataset's writer lock, from
+reading its progress and the per-symbol carry to its last commit, so parallel ingests into
+one dataset run one after the other and never duplicate rows. Between chunks the lock is lent
+to a waiting priority writer (a rollback); if the dataset's latest version is then not the one
+this ingest wrote last, it stops with :class:`IngestInterrupted` (a re-run completes the data).
 
 Resume: the bars dataset's latest ``ingest.last_line`` for this source is where reading
 restarts; quarantine rows are re-written only past the quarantine's own recorded line, and
@@ -20,44 +27,63 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import re
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-import psutil
 
-from quant.data.bars import TS_DTYPE, empty_carry
+from quant.data.bars import TS_DTYPE
+from quant.data.ingest_budget import (
+    BYTES_PER_ROW,
+    DEFAULT_CHUNK_ROWS,
+    MIB,
+    MIN_CHUNK_ROWS,
+    chunk_rows_for_budget,
+    current_rss,
+    peak_rss,
+    warm_up,
+)
+from quant.data.ingest_commit import (
+    IngestReport,
+    Target,
+    carry_of,
+    commit_chunk,
+    finish,
+    latest_of,
+    start_of,
+)
+from quant.data.ingest_errors import IngestError, IngestInterrupted
+from quant.data.ingest_timeframe import open_with_timeframe, resolve_timeframe
 from quant.data.prefetch import prefetch
-from quant.data.quarantine import classify, drop_stored, quarantine_rows, rule_counts
-from quant.data.resume import QUARANTINE, is_complete, recorded, source_key
-from quant.data.sources import Chunk, FileSource, open_source, sha256_of
+from quant.data.resume import QUARANTINE, source_key
+from quant.data.sources import Chunk, FileSource, sha256_of
 from quant.data.store.names import check_dataset
-from quant.errors import QuantError
 from quant.log import get_logger
+
+__all__ = [
+    "BYTES_PER_ROW",
+    "DEFAULT_CHUNK_ROWS",
+    "MIN_CHUNK_ROWS",
+    "IngestError",
+    "IngestInterrupted",
+    "IngestReport",
+    "Progress",
+    "chunk_rows_for_budget",
+    "expand",
+    "ingest",
+    "ingest_source",
+    "ingest_vendor",
+    "resolve_timeframe",
+]
 
 log = get_logger(__name__)
 
-#: Measured peak working set per row of chunk size: the chunk being written (parsed columns,
-#: validation temporaries, Arrow copy, Parquet encoder) plus the next one being parsed.
-BYTES_PER_ROW = 1200
-#: Memory the first store write adds to a fresh process (Delta writer runtime, checksum
-#: kernel, allocator arenas); measured ~200-250 MiB.
-WRITER_OVERHEAD = 256 * 2**20
-MIN_CHUNK_ROWS = 1_000
-MAX_CHUNK_ROWS = 2_000_000
-DEFAULT_CHUNK_ROWS = 250_000
 #: Recorded with every file chunk commit: how zone-less timestamps were interpreted.
 TZ_NOTE = "naive timestamps taken as UTC; daily bars stamped 00:00 UTC of the trading date"
-_TIMEFRAME = re.compile(r"bars_(\d+[smhdw])")
-
-
-class IngestError(QuantError):
-    """The ingest cannot start or continue (bad arguments, no files, too small a budget)."""
 
 
 @dataclass
@@ -70,62 +96,6 @@ class Progress:
     rows: int
     rows_written: int
     rows_quarantined: int
-
-
-@dataclass
-class IngestReport:
-    """What one file's ingest did; counts cover this run (not earlier interrupted runs)."""
-
-    dataset: str
-    source: str
-    sha256: str
-    format: str
-    chunk_rows: int
-    rows_read: int = 0
-    rows_written: int = 0
-    rows_quarantined: int = 0
-    rows_unchanged: int = 0  # re-delivered bars identical to the stored ones (not re-written)
-    blank_lines: int = 0
-    chunks: int = 0
-    resumed_after_line: int = 0
-    already_complete: bool = False
-    version: int | None = None  # latest version of the bars dataset after this run
-    quarantine_version: int | None = None
-    first_ts: datetime | None = None
-    last_ts: datetime | None = None
-    seconds: float = 0.0
-    reasons: dict[str, int] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly form."""
-        return asdict(self)
-
-
-def chunk_rows_for_budget(max_memory_mb: float, baseline_bytes: int | None = None) -> int:
-    """Rows per chunk so that process RSS stays under ``max_memory_mb`` (MiB).
-
-    The budget minus the current RSS (imports) and the writer's fixed overhead is divided
-    by ``BYTES_PER_ROW``.
-    """
-    base = psutil.Process().memory_info().rss if baseline_bytes is None else baseline_bytes
-    base += WRITER_OVERHEAD
-    avail = int(max_memory_mb * 2**20) - base
-    rows = avail // BYTES_PER_ROW
-    if rows < MIN_CHUNK_ROWS:
-        raise IngestError(
-            f"--max-memory-mb {max_memory_mb:g} is too small: the process already uses "
-            f"{base / 2**20:.0f} MiB; allow at least "
-            f"{(base + MIN_CHUNK_ROWS * BYTES_PER_ROW) / 2**20:.0f} MiB"
-        )
-    return int(min(rows, MAX_CHUNK_ROWS))
-
-
-def resolve_timeframe(dataset: str, timeframe: str | None) -> str | None:
-    """Explicit timeframe, else the one in a ``bars_<tf>`` dataset name, else None."""
-    if timeframe:
-        return timeframe
-    m = _TIMEFRAME.fullmatch(dataset)
-    return m.group(1) if m else None
 
 
 def expand(pattern: str | Path) -> list[Path]:
@@ -149,75 +119,37 @@ def ingest(
     max_memory_mb: float | None = None,
     progress: Callable[[Progress], None] | None = None,
 ) -> list[IngestReport]:
-    """Ingest every file matching ``pattern`` into ``dataset``; all files are opened first,
-    so a file that cannot be read at all stops the ingest before anything is written."""
+    """Ingest every file matching ``pattern`` into ``dataset``; all files are opened (and a
+    memory budget checked) first, so an unreadable file or too small a budget stops the ingest
+    before anything is written."""
     if chunk_rows is not None and chunk_rows < 1:
         raise IngestError("--chunk-rows must be a positive number of rows")
     check_dataset(dataset)
-    tf = resolve_timeframe(dataset, timeframe)
-    sources = [open_source(p, symbol=symbol, timeframe=tf, format=format) for p in expand(pattern)]
-    if chunk_rows is None:
-        chunk_rows = chunk_rows_for_budget(max_memory_mb) if max_memory_mb else DEFAULT_CHUNK_ROWS
-    return [ingest_source(store, s, dataset, chunk_rows, symbol, progress) for s in sources]
-
-
-def _carry(store: Any, dataset: str) -> pl.DataFrame:
-    if not store.exists(dataset):
-        return empty_carry()
-    latest = (
-        store.scan(dataset, columns=["symbol", "ts"])
-        .group_by("symbol")
-        .agg(pl.col("ts").max().alias("last_ts"))
-    )
-    return pl.concat([empty_carry(), latest.collect()], how="vertical_relaxed")
-
-
-@dataclass
-class _Target:
-    """Where one source's chunks go and what is already committed for it."""
-
-    store: Any
-    dataset: str
-    source: str
-    sha: str
-    extra: dict[str, str]
-    done_q: int  # quarantine rows at or before this line are already committed
-    baseline: int | None
-
-
-def _commit_chunk(
-    t: _Target, chunk: Chunk, carry: pl.DataFrame, report: IngestReport, label: str
-) -> tuple[pl.DataFrame, int, int]:
-    """Validate one chunk, commit quarantine then bars; (new carry, good rows, bad rows)."""
-    good, bad, carry = classify(chunk, carry)
-    bad, unchanged = drop_stored(t.store, t.dataset, t.baseline, bad)
-    report.rows_unchanged += unchanged
-    report.chunks += 1
-    report.rows_read += chunk.frame.height
-    report.blank_lines += chunk.blank_lines
-    extra = {
-        **t.extra,
-        "ingest.last_line": str(chunk.last_line),
-        "ingest.complete": "true" if chunk.is_last else "false",
-    }
-    bad = bad.filter(pl.col("line") > t.done_q)
-    if bad.height:
-        t.store.append(
-            QUARANTINE,
-            quarantine_rows(bad, t.dataset, t.source, t.sha),
-            message=f"quarantine {label}",
-            extra={**extra, "ingest.good_rows": str(good.height)},
+    if dataset == QUARANTINE:
+        raise IngestError(f"'{QUARANTINE}' holds rejected rows; ingest into another dataset")
+    tf, origin = resolve_timeframe(dataset, timeframe)
+    opened = []
+    for path in expand(pattern):
+        source, inferred = open_with_timeframe(path, symbol=symbol, timeframe=tf, format=format)
+        src_tf = inferred or tf or getattr(source, "timeframe", None)
+        how = "median spacing" if inferred else origin if tf else "file"
+        opened.append(
+            (source, {"ingest.timeframe": src_tf or "file column", "ingest.timeframe_from": how})
         )
-        report.rows_quarantined += bad.height
-        for r, n in rule_counts(bad).iter_rows():
-            report.reasons[r] = report.reasons.get(r, 0) + n
-    if good.height:
-        t.store.append(t.dataset, good, message=f"ingest {label}", extra=extra)
-        report.rows_written += good.height
-        lo, hi = good["ts"].min(), good["ts"].max()
-        report.first_ts = lo if report.first_ts is None else min(report.first_ts, lo)
-        report.last_ts = hi if report.last_ts is None else max(report.last_ts, hi)
-    return carry, good.height, bad.height
+    if chunk_rows is None and max_memory_mb:
+        warm_up()
+        chunk_rows = chunk_rows_for_budget(max_memory_mb)
+        log.info(
+            "memory budget",
+            budget_mib=max_memory_mb,
+            startup_rss_mib=round(current_rss() / MIB),
+            startup_peak_mib=round(peak_rss() / MIB),
+            chunk_rows=chunk_rows,
+        )
+    rows = chunk_rows or DEFAULT_CHUNK_ROWS
+    return [
+        ingest_source(store, s, dataset, rows, symbol, progress, tf_extra) for s, tf_extra in opened
+    ]
 
 
 def ingest_source(
@@ -227,40 +159,68 @@ def ingest_source(
     chunk_rows: int,
     symbol: str | None = None,
     progress: Callable[[Progress], None] | None = None,
+    timeframe_extra: dict[str, str] | None = None,
 ) -> IngestReport:
-    """Ingest one opened source, resuming after its last committed chunk."""
+    """Ingest one opened source, resuming after its last committed chunk.
+
+    One critical section: the dataset's writer lock is held from reading the progress and
+    the per-symbol carry to the last commit, so parallel ingests into one dataset run one
+    after the other. Between chunks the lock is lent to a waiting priority writer (e.g. a
+    rollback); if the dataset then changed, IngestInterrupted.
+    """
     t0 = time.perf_counter()
     path = str(source.path.resolve())
     sha = sha256_of(source.path)
     key = source_key(dataset, sha, symbol)
     report = IngestReport(dataset, path, sha, source.format, chunk_rows)
-    bars_rec, baseline = recorded(store, dataset, key)
-    q_rec, _ = recorded(store, QUARANTINE, key)
-    done_bars = int(bars_rec.get("ingest.last_line", 0))
-    done_q = max(int(q_rec.get("ingest.last_line", 0)), done_bars)
-    if is_complete(bars_rec, q_rec):
-        report.already_complete = True
-        report.resumed_after_line = max(done_bars, done_q)
-        _finish(store, dataset, report, t0)
+    tf_extra = timeframe_extra or {}
+    report.timeframe = tf_extra.get("ingest.timeframe")
+    lock = store.lock(dataset)
+    chunks: Iterator[Chunk] | None = None
+    try:
+        while True:
+            with lock.hold("ingest"):
+                if chunks is None:
+                    done_bars, done_q, baseline, complete = start_of(store, dataset, key, report)
+                    if complete:
+                        break
+                    extra = {
+                        **key,
+                        "ingest.source": path,
+                        "ingest.format": source.format,
+                        "ingest.timezone": TZ_NOTE,
+                        **tf_extra,
+                    }
+                    seen = latest_of(store, dataset)
+                    target = Target(store, dataset, path, sha, extra, done_q, baseline, seen)
+                    carry = carry_of(store, dataset)
+                    chunks = prefetch(source.chunks(chunk_rows, after_line=done_bars))
+                    line = done_bars
+                target.check_unchanged(line)
+                finished = True
+                for chunk in chunks:
+                    target.check_unchanged(line)
+                    label = (
+                        f"{source.path.name} lines {chunk.frame['line'].min()}-{chunk.last_line}"
+                    )
+                    carry, n_good, n_bad = commit_chunk(target, chunk, carry, report, label)
+                    line = chunk.last_line
+                    if progress is not None:
+                        rows = chunk.frame.height
+                        progress(Progress(path, report.chunks, line, rows, n_good, n_bad))
+                    del chunk
+                    if lock.priority_waiting():
+                        finished = False
+                        break  # lend the lock; the chunks iterator resumes where it stopped
+            if finished:
+                break
+    finally:
+        if chunks is not None:
+            chunks.close()  # type: ignore[attr-defined]
+    finish(store, dataset, report, t0)
+    if report.already_complete:
         log.info("ingest already complete", source=path, dataset=dataset)
         return report
-    report.resumed_after_line = done_bars
-    carry = _carry(store, dataset)
-    extra = {
-        **key,
-        "ingest.source": path,
-        "ingest.format": source.format,
-        "ingest.timezone": TZ_NOTE,
-    }
-    target = _Target(store, dataset, path, sha, extra, done_q, baseline)
-    for chunk in prefetch(source.chunks(chunk_rows, after_line=done_bars)):
-        label = f"{source.path.name} lines {chunk.frame['line'].min()}-{chunk.last_line}"
-        carry, n_good, n_bad = _commit_chunk(target, chunk, carry, report, label)
-        if progress is not None:
-            rows = chunk.frame.height
-            progress(Progress(path, report.chunks, chunk.last_line, rows, n_good, n_bad))
-        del chunk
-    _finish(store, dataset, report, t0)
     log.info(
         "ingest finished",
         source=path,
@@ -285,7 +245,8 @@ def ingest_vendor(
     the same validation and quarantine as files; ``line`` is the row number of the reply.
 
     The source identity is the vendor, symbol and range; a repeated fetch of the same range
-    is recorded as complete and skipped.
+    is recorded as complete and skipped. The fetch happens before the dataset's lock is
+    taken; the progress check, carry and commits happen under it.
     """
     t0 = time.perf_counter()
     ident = (
@@ -293,20 +254,30 @@ def ingest_vendor(
     )
     sha = hashlib.sha256(ident.encode()).hexdigest()
     key = source_key(dataset, sha, symbol)
-    report = IngestReport(dataset, ident, sha, "vendor", 0)
-    bars_rec, baseline = recorded(store, dataset, key)
-    q_rec, _ = recorded(store, QUARANTINE, key)
-    if is_complete(bars_rec, q_rec):
-        report.already_complete = True
-        _finish(store, dataset, report, t0)
+    report = IngestReport(dataset, ident, sha, "vendor", 0, timeframe=timeframe)
+    with store.lock(dataset).hold("ingest"):
+        _, _, _, complete = start_of(store, dataset, key, report)
+    if complete:
+        finish(store, dataset, report, t0)
         return report
     frame = vendor.fetch_bars(symbol, start, end, timeframe)
     report.chunk_rows = frame.height
     chunk = Chunk(vendor_frame(frame, symbol, timeframe), frame.height, 0, is_last=True)
-    extra = {**key, "ingest.source": ident, "ingest.format": "vendor"}
-    target = _Target(store, dataset, ident, sha, extra, 0, baseline)
-    _commit_chunk(target, chunk, _carry(store, dataset), report, ident)
-    _finish(store, dataset, report, t0)
+    extra = {
+        **key,
+        "ingest.source": ident,
+        "ingest.format": "vendor",
+        "ingest.timeframe": timeframe,
+        "ingest.timeframe_from": "option",
+    }
+    with store.lock(dataset).hold("ingest"):
+        _, _, baseline, complete = start_of(store, dataset, key, report)
+        if not complete:
+            target = Target(
+                store, dataset, ident, sha, extra, 0, baseline, latest_of(store, dataset)
+            )
+            commit_chunk(target, chunk, carry_of(store, dataset), report, ident)
+    finish(store, dataset, report, t0)
     return report
 
 
@@ -340,11 +311,3 @@ def vendor_frame(frame: pl.DataFrame, symbol: str, timeframe: str) -> pl.DataFra
     ]
     joined = pl.concat_str(nulls, separator="; ", ignore_nulls=True)
     return out.with_columns(pl.when(joined != "").then(joined).alias("parse_reason"))
-
-
-def _finish(store: Any, dataset: str, report: IngestReport, t0: float) -> None:
-    if store.exists(dataset):
-        report.version = store.version_info(dataset).version
-    if store.exists(QUARANTINE):
-        report.quarantine_version = store.version_info(QUARANTINE).version
-    report.seconds = round(time.perf_counter() - t0, 3)

@@ -44,14 +44,22 @@ def ingest_cmd(
     ] = None,
     timeframe: Annotated[
         str | None,
-        typer.Option("--timeframe", help="e.g. 5m, 1d (default: from bars_<tf> or the format)."),
+        typer.Option(
+            "--timeframe",
+            help="e.g. 5m, 1d (default: from bars_<tf>, the file, or the bars' median spacing).",
+        ),
     ] = None,
     chunk_rows: Annotated[
         int | None, typer.Option("--chunk-rows", min=1, help="Rows per chunk/commit.")
     ] = None,
     max_memory_mb: Annotated[
         float | None,
-        typer.Option("--max-memory-mb", min=1, help="Peak-memory budget; sets the chunk size."),
+        typer.Option(
+            "--max-memory-mb",
+            min=1,
+            help="Peak RSS budget of the whole process (MiB); sets the chunk size. Too small "
+            "a budget is refused up front with the minimum that works.",
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -1,9 +1,12 @@
+import math
+import re
 from datetime import UTC, datetime
 
 import polars as pl
 import pytest
 
 from quant.data import ingest as ing
+from quant.data import ingest_budget as budget
 from quant.data import samples
 from quant.data.sources import SourceError
 from quant.data.store import DatasetStore
@@ -19,6 +22,9 @@ FIRST_LAST = {  # (first ts, first open, last ts, last close) from the shipped f
     "sp500.csv.gz": ("1999-01-04", 1229.22998, "2018-12-31", 2506.850098),
     "nasdaq.csv.gz": ("1999-01-04", 2207.540039, "2018-12-31", 6635.279785),
 }
+
+
+MIB = 2**20
 
 
 def _utc(text):
@@ -139,12 +145,21 @@ def test_no_matching_files_and_tiny_budget_are_clear_errors(store, tmp_path):
         ing.chunk_rows_for_budget(10)
 
 
-def test_chunk_size_follows_the_memory_budget():
-    base = 100 * 2**20 - ing.WRITER_OVERHEAD
-    small = ing.chunk_rows_for_budget(200, baseline_bytes=base)
-    large = ing.chunk_rows_for_budget(400, baseline_bytes=base)
-    assert small == 100 * 2**20 // ing.BYTES_PER_ROW
-    assert large == 300 * 2**20 // ing.BYTES_PER_ROW
+def test_chunk_size_is_what_the_budget_leaves_above_the_measured_startup_need():
+    rss, peak = 300 * MIB, 340 * MIB
+    rows = ing.chunk_rows_for_budget(500, rss_bytes=rss, peak_bytes=peak)
+    assert rows == (200 * MIB - budget.HEADROOM) // ing.BYTES_PER_ROW
+    with pytest.raises(ing.IngestError, match=r"allow at least (\d+) MiB") as err:
+        ing.chunk_rows_for_budget(341, rss_bytes=rss, peak_bytes=peak)
+    minimum = int(re.search(r"allow at least (\d+) MiB", str(err.value)).group(1))
+    assert minimum == math.ceil(budget.startup_need(rss, peak) / MIB) > 340
+    assert ing.chunk_rows_for_budget(minimum, rss_bytes=rss, peak_bytes=peak) >= ing.MIN_CHUNK_ROWS
+
+
+def test_ingesting_into_the_quarantine_dataset_is_refused(store):
+    with pytest.raises(ing.IngestError, match="quarantine"):
+        ing.ingest(store, samples.SAMPLES[0].path, "quarantine", symbol="X")
+    assert store.list() == []
 
 
 def test_parquet_source_ingests_with_row_numbers_as_locations(store, tmp_path):

@@ -1,6 +1,8 @@
 """Ingest as real processes: SIGKILL mid-run then resume; peak memory under a budget."""
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,7 +14,8 @@ import pytest
 
 from quant.data import ingest as ing
 from quant.data.store import DatasetStore
-from tests.data.peak_rss import wait_with_peak_rss
+from tests.data.generate import write_bars_csv
+from tests.data.peak_rss import run_with_exact_peak_rss
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,22 +56,56 @@ def test_sigkill_mid_ingest_then_resume_equals_uninterrupted_ingest(tmp_path, me
     assert got_q.height == want.rows_quarantined == 400_000 // 997
 
 
+def _cold(tmp_path: Path, lake: Path, *args: str) -> tuple[int, int, str, str]:
+    """`quant data ingest` from a cold start: an empty numba cache of its own."""
+    cache = tmp_path / f"numba-{len(list(tmp_path.glob('numba-*')))}"
+    cache.mkdir()
+    work = cache / "out"
+    work.mkdir()
+    quant = Path(sys.executable).parent / "quant"
+    cmd = [str(quant), "--lake", str(lake), "data", "ingest", *args, "--dataset", "bars_1m"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NUMBA_CACHE_DIR": str(cache)}
+    return run_with_exact_peak_rss(cmd, env, work)
+
+
+def _minimum_mb(tmp_path: Path, path: Path) -> int:
+    """The budget a cold process names as its minimum when offered 1 MiB (nothing written)."""
+    lake = tmp_path / "refused"
+    _, code, _, err = _cold(tmp_path, lake, str(path), "--max-memory-mb", "1")
+    assert code == 2, err[-2000:]
+    assert "too small" in err
+    assert not DatasetStore(lake, lock_timeout_s=5).list()
+    return int(re.search(r"allow at least (\d+) MiB", err).group(1))
+
+
 @pytest.mark.slow
 def test_peak_memory_of_a_200mb_ingest_stays_under_the_budget(tmp_path, big_csv):
-    budget_mb = 550
-    proc = _cli(
-        tmp_path / "lake",
-        str(big_csv),
-        "--dataset",
-        "bars_1m",
-        "--max-memory-mb",
-        str(budget_mb),
-        "--json",
+    minimum = _minimum_mb(tmp_path, big_csv)
+    budget_mb = minimum + 100  # far less than the 200 MB file
+    peak, code, out, err = _cold(
+        tmp_path, tmp_path / "lake", str(big_csv), "--max-memory-mb", str(budget_mb), "--json"
     )
-    peak, _, err = wait_with_peak_rss(proc)
-    assert proc.returncode == 0, err.decode()[-2000:]
+    assert code == 0, err[-2000:]
+    [report] = json.loads(out)
     store = DatasetStore(tmp_path / "lake", lock_timeout_s=30)
     assert store.version_info("bars_1m").rows_total == 3_500_000
     assert big_csv.stat().st_size > 190 * 2**20
-    print(f"peak RSS {peak / 2**20:.0f} MiB for a {big_csv.stat().st_size / 2**20:.0f} MiB file")
-    assert peak < budget_mb * 2**20
+    assert report["chunks"] > 10
+    print(
+        f"cold start: minimum {minimum} MiB; peak RSS {peak / 2**20:.0f} MiB under a "
+        f"{budget_mb} MiB budget for a {big_csv.stat().st_size / 2**20:.0f} MiB file"
+    )
+    assert peak <= budget_mb * 2**20
+
+
+@pytest.mark.slow
+def test_the_minimum_budget_a_cold_process_names_is_enough(tmp_path):
+    path = write_bars_csv(tmp_path / "small.csv", 40_000)
+    minimum = _minimum_mb(tmp_path, path)
+    peak, code, _, err = _cold(
+        tmp_path, tmp_path / "lake", str(path), "--max-memory-mb", str(minimum)
+    )
+    assert code == 0, err[-2000:]
+    assert DatasetStore(tmp_path / "lake", lock_timeout_s=30).read("bars_1m").height == 40_000
+    print(f"cold start: minimum {minimum} MiB, peak RSS {peak / 2**20:.0f} MiB")
+    assert peak <= minimum * 2**20

@@ -114,6 +114,10 @@ class WriterLock:
                 entry.unlink(missing_ok=True)
         return live
 
+    def priority_waiting(self) -> bool:
+        """True while a live priority writer (e.g. a rollback) waits for this lock."""
+        return self._priority_waiting()
+
     # -- acquisition --------------------------------------------------------------------
     @contextmanager
     def hold(
