@@ -32,8 +32,9 @@ from quant.data.sources.formats import CsvLayout, SourceError, detect, parse_ts
 _GZIP_MAGIC = b"\x1f\x8b"
 _NUMERIC = (*PRICES, "volume")
 _TYPED = (*_NUMERIC, "adj_close")
-#: A quote left open is given up on (cut at a newline anyway) once the buffer exceeds this.
-_MAX_OPEN_QUOTE_BYTES = 1 << 25
+#: A quoted field may span lines up to this size; past it, a block is cut at a newline anyway
+#: (a stray quote then costs only the records around it, which are quarantined).
+_MAX_QUOTED_BYTES = 1 << 22
 
 
 def _open_binary(path: Path) -> BinaryIO:
@@ -55,7 +56,7 @@ def _record_end(buf: bytes) -> int:
     ends = newlines[quotes_before % 2 == 0]
     if ends.size:
         return int(ends[-1]) + 1
-    return last if len(buf) > _MAX_OPEN_QUOTE_BYTES else 0
+    return last if len(buf) > _MAX_QUOTED_BYTES else 0
 
 
 def _quoted(col: pl.Expr) -> pl.Expr:
@@ -88,7 +89,6 @@ class CsvSource:
             raise SourceError(f"{self.path}: the file has no symbol column; pass a symbol")
         self.symbol = symbol
         self.timeframe = timeframe or self.layout.default_timeframe()
-        self._ts_format: str | None = None
         if "timeframe" not in self.layout.columns and not self.timeframe:
             raise SourceError(f"{self.path}: cannot tell the timeframe of {self.format} bars")
 
@@ -114,7 +114,7 @@ class CsvSource:
         rest = b""
         try:
             with _open_binary(self.path) as fh:
-                while data := fh.read(block_bytes):
+                while data := fh.read(max(block_bytes, len(rest))):  # long records: grow
                     buf = rest + data
                     cut = _record_end(buf)
                     if cut:
@@ -132,6 +132,10 @@ class CsvSource:
         pending: list[pl.DataFrame] = []
         n_pending, line = 0, 1
         for block in self._blocks(block_bytes):
+            newlines = block.count(b"\n")
+            if line + newlines <= skip + 1 and block.endswith(b"\n") and b'"' not in block:
+                line += newlines  # committed lines only: skipped unparsed
+                continue
             parsed = self._parse_block(block, line)
             line = int(parsed["_end"][-1]) + 1
             parsed = parsed.filter(pl.col("_end") > skip)
@@ -155,6 +159,8 @@ class CsvSource:
             return "skip"
 
         quoted = b'"' in block
+        if not block.isascii():  # invalid UTF-8 bytes become U+FFFD (valid text is unchanged)
+            block = block.decode("utf-8", "replace").encode()
         try:
             table = pacsv.read_csv(
                 io.BytesIO(block),
@@ -168,10 +174,8 @@ class CsvSource:
                     column_types=dict.fromkeys(names, pa.string())
                 ),
             )
-        except pa.ArrowInvalid:  # invalid UTF-8 somewhere: parse a lossy decoding instead
-            if block.isascii():
-                raise
-            return self._split(block.decode("utf-8", "replace").encode())
+        except pa.ArrowInvalid as err:
+            raise SourceError(f"{self.path}: cannot be parsed: {err}") from None
         fields = pl.from_arrow(table)
         assert isinstance(fields, pl.DataFrame)
         good = fields.with_columns(
@@ -200,11 +204,12 @@ class CsvSource:
         the bar columns and ``parse_reason``."""
         cols, ncols = self.layout.columns, self.layout.ncols
         df = self._split(block).rename({f"_f{i}": c for i, c in enumerate(cols)})
+        last_line = first_line - 1 + block.count(b"\n") + (not block.endswith(b"\n"))
         if b'"' in block:  # a quoted field may hold newlines: a record spans 1 + that many lines
-            span = pl.col("raw").str.count_matches("\n", literal=True) + 1
+            span = pl.col("raw").str.count_matches("\n", literal=True).cast(pl.Int64) + 1
             end = first_line - 1 + span.cum_sum()
         else:
-            span, end = pl.lit(1), first_line + pl.int_range(pl.len())
+            span, end = pl.lit(1), first_line + pl.int_range(pl.len(), dtype=pl.Int64)
         row = pl.col("raw").str.len_bytes() > ncols - 1  # more than the commas of empty fields
         if df["_nfields"].ne(ncols).any():
             row = pl.when(pl.col("_nfields") == ncols).then(row)
@@ -218,48 +223,68 @@ class CsvSource:
             if "adj_close" in cols
             else pl.lit(False).alias("_adj_given"),
         ).with_columns((pl.col("_end") - span + 1).alias("line"))
+        # a quote left open swallows the block's last newline: its record never ended
+        unclosed = df["_end"][-1] > last_line
+        if unclosed:
+            df = df.with_columns(pl.col("_end").clip(upper_bound=last_line))
         df = pl.concat([df, parse_ts(self.layout, df)], how="horizontal")
-        return df.select("line", "_end", "raw", "_row", *self._bar_columns(df, block))
+        faults = self._faults(unclosed)
+        doubtful = df.select((pl.col("_nfields") != ncols) | pl.any_horizontal(faults.values()))
+        reason = self._reason(faults, block) if doubtful.to_series().any() else None
+        return df.select("line", "_end", "raw", "_row", *self._bar_columns(reason))
 
-    def _bar_columns(self, df: pl.DataFrame, block: bytes) -> list[pl.Expr]:
-        """Expressions for the canonical bar columns and every record's ``parse_reason``."""
+    def _symbol_and_timeframe(self) -> tuple[pl.Expr, pl.Expr]:
         has = set(self.layout.columns)
         symbol = pl.col("symbol").str.strip_chars() if "symbol" in has else pl.lit(None, pl.String)
-        symbol = pl.lit(self.symbol) if self.symbol else symbol
         tf = pl.col("timeframe").str.strip_chars() if "timeframe" in has else pl.lit(None)
-        tf = pl.lit(self.timeframe) if self.timeframe else tf
-        adj = pl.col("adj_close") if "adj_close" in has else pl.lit(None, pl.Float64)
-        faults = {
+        return (
+            pl.lit(self.symbol) if self.symbol else symbol,
+            pl.lit(self.timeframe) if self.timeframe else tf.cast(pl.String),
+        )
+
+    def _faults(self, unclosed: bool) -> dict[str, pl.Expr]:
+        """Per fault a record can have (besides its field count), where it has it."""
+        symbol, _ = self._symbol_and_timeframe()
+        adj = pl.col("adj_close") if "adj_close" in self.layout.columns else pl.lit(0.0)
+        last = pl.int_range(pl.len()) == pl.len() - 1
+        return {
             "unparseable_ts": pl.col("_ts").is_null() & ~pl.col("_ts_far"),
             "ts_out_of_range": pl.col("_ts_far"),
             **{f"unparseable_{c}": pl.col(c).is_null() for c in _NUMERIC},
             "unparseable_adj_close": adj.is_null() & pl.col("_adj_given"),
             "missing_symbol": symbol.fill_null("") == "",
+            "unclosed_quote": last & unclosed,
         }
+
+    def _reason(self, faults: dict[str, pl.Expr], block: bytes) -> pl.Expr:
+        """The ``"; "``-joined faults of each record (a wrong field count says only that)."""
         ncols = self.layout.ncols
-        wrong_count = pl.col("_nfields") != ncols
-        reason: pl.Expr = pl.lit(None, pl.String)
-        if df.select((wrong_count | pl.any_horizontal(faults.values())).any()).item():
-            joined = pl.concat_str(
-                [pl.when(e).then(pl.lit(n)) for n, e in faults.items()],
-                separator="; ",
-                ignore_nulls=True,
-            )
-            counts = pl.format(
-                "wrong_column_count (expected {}, got {})", pl.lit(ncols), "_nfields"
-            )
-            reason = pl.when(wrong_count).then(counts).when(joined != "").then(joined)
-            if not block.endswith(b"\n"):  # the file's last record, cut short
-                last = pl.int_range(pl.len()) == pl.len() - 1
-                cut = pl.concat_str([pl.lit("truncated_last_line; "), reason])
-                reason = pl.when(last & reason.is_not_null()).then(cut).otherwise(reason)
+        joined = pl.concat_str(
+            [pl.when(e).then(pl.lit(n)) for n, e in faults.items()],
+            separator="; ",
+            ignore_nulls=True,
+        )
+        counts = pl.format("wrong_column_count (expected {}, got {})", pl.lit(ncols), "_nfields")
+        reason = pl.when(pl.col("_nfields") != ncols).then(counts).when(joined != "").then(joined)
+        if block.endswith(b"\n"):
+            return reason
+        last = pl.int_range(pl.len()) == pl.len() - 1  # the file's last record, cut short
+        cut = pl.concat_str([pl.lit("truncated_last_line; "), reason])
+        return pl.when(last & reason.is_not_null()).then(cut).otherwise(reason)
+
+    def _bar_columns(self, reason: pl.Expr | None) -> list[pl.Expr]:
+        """Expressions for the canonical bar columns and ``parse_reason``."""
+        symbol, tf = self._symbol_and_timeframe()
+        adj = (
+            pl.col("adj_close") if "adj_close" in self.layout.columns else pl.lit(None, pl.Float64)
+        )
         return [
             symbol.alias("symbol"),
             pl.col("_ts").alias("ts"),
             *(pl.col(c) for c in _NUMERIC),
             adj.alias("adj_close"),
-            tf.cast(pl.String).alias("timeframe"),
-            reason.alias("parse_reason"),
+            tf.alias("timeframe"),
+            (pl.lit(None, pl.String) if reason is None else reason).alias("parse_reason"),
         ]
 
 
