@@ -32,12 +32,14 @@ from quant.errors import QuantError
 PRICES = ("open", "high", "low", "close")
 #: Limits of a plausible bar (the rules below; the ingest and the Dagster checks share them).
 MAX_SYMBOL_LEN = 32
-SYMBOL_PATTERN = r"[A-Za-z0-9^](?:[A-Za-z0-9._=^/:+@# -]{0,30}[A-Za-z0-9._=^/:+@#-])?"
+_INNER = rf"[A-Za-z0-9._=^/:+@# -]{{0,{MAX_SYMBOL_LEN - 2}}}"
+SYMBOL_PATTERN = rf"[A-Za-z0-9^](?:{_INNER}[A-Za-z0-9._=^/:+@#-])?"  # full match: 1..MAX_SYMBOL_LEN
 MAX_PRICE = 1e9  # per unit, in the quote currency
 MAX_VOLUME = 1e15  # units traded in one bar
-#: Representable ``ts`` (UTC ns as int64, whole years): a stamp outside is ``ts_out_of_range``.
-TS_MIN = datetime(1678, 1, 1, tzinfo=UTC)
-TS_MAX = datetime(2261, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+#: The ``ts`` a bar can hold (int64 ns since the epoch, to the microsecond): a source row
+#: stamped outside (``0001-01-01``, a 5-digit year) is quarantined as ``ts_out_of_range``.
+TS_MIN = datetime(1677, 9, 21, 0, 12, 43, 145225, tzinfo=UTC)
+TS_MAX = datetime(2262, 4, 11, 23, 47, 16, 854775, tzinfo=UTC)
 BAR_COLUMNS = ("symbol", "ts", "open", "high", "low", "close", "volume", "adj_close", "timeframe")
 TS_DTYPE = pl.Datetime("ns", "UTC")
 BAR_SCHEMA = pa.schema(

@@ -134,7 +134,7 @@ def test_quoted_faults_are_rows_with_reasons_and_their_first_line(tmp_path):
     )
     assert bad[9] == "unparseable_volume"  # a quoted volume spanning lines 9-10
     assert bad[11] == "unclosed_quote"  # the quote opened on line 11 never closes
-    assert df.filter(pl.col("line") == 11)["raw"][0].startswith('DDD,2020-01-01T00:00:00,1,2,')
+    assert df.filter(pl.col("line") == 11)["raw"][0].startswith("DDD,2020-01-01T00:00:00,1,2,")
 
 
 @pytest.mark.parametrize("chunk_rows", [1, 3, 1000])
