@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -159,6 +160,8 @@ class CsvSource:
             return "skip"
 
         quoted = b'"' in block
+        if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+            block = re.sub(rb"\r(?!\n)", b" ", block)  # only \n ends a line: a lone \r is a space
         if not block.isascii():  # invalid UTF-8 bytes become U+FFFD (valid text is unchanged)
             block = block.decode("utf-8", "replace").encode()
         try:
@@ -224,9 +227,11 @@ class CsvSource:
             else pl.lit(False).alias("_adj_given"),
         ).with_columns((pl.col("_end") - span + 1).alias("line"))
         # a quote left open swallows the block's last newline: its record never ended
-        unclosed = df["_end"][-1] > last_line
+        unclosed = b'"' in block and df["_end"][-1] > last_line
         if unclosed:
             df = df.with_columns(pl.col("_end").clip(upper_bound=last_line))
+        if df["_end"][-1] != last_line:  # never expected: resuming needs exact line numbers
+            raise SourceError(f"{self.path}: lines {first_line}-{last_line} do not split evenly")
         df = pl.concat([df, parse_ts(self.layout, df)], how="horizontal")
         faults = self._faults(unclosed)
         doubtful = df.select((pl.col("_nfields") != ncols) | pl.any_horizontal(faults.values()))

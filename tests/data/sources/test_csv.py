@@ -194,3 +194,13 @@ def test_arch_dates_outside_the_range_are_rows_with_a_reason(tmp_path):
     _, df = _read_all(src)
     assert src.format == "arch"
     assert df["parse_reason"].to_list() == [None, "ts_out_of_range", "ts_out_of_range"]
+
+
+def test_crlf_line_ends_and_a_lone_carriage_return_keep_line_numbers(tmp_path):
+    path = tmp_path / "crlf.csv"
+    rows = ["AAA,2020-01-01,1,2,1,2,10,1d", "AAA\r,2020-01-02,1,2,1,2,10,1d", "", ""]
+    path.write_bytes((CANONICAL + "\r\n".join(rows) + "BBB,2020-01-03,1,2,1,2,10,1d\r\n").encode())
+    chunks, df = _read_all(CsvSource(path), chunk_rows=1)
+    assert df["line"].to_list() == [2, 3, 5]
+    assert df["symbol"].to_list() == ["AAA", "AAA", "BBB"]
+    assert df["parse_reason"].null_count() == 3 and chunks[-1].last_line == 5
