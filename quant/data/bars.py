@@ -6,10 +6,13 @@ trading date), prices and volume are float64, ``adj_close`` is nullable.
 
 Rules (each row gets the names of every rule it breaks, ``"; "``-joined, or null if valid):
 
+* ``invalid_symbol``: the symbol is not a full match of ``SYMBOL_PATTERN`` (1 to
+  ``MAX_SYMBOL_LEN`` characters: letters, digits, ``. - _ = ^ / : + @ #`` and inner spaces);
 * ``non_finite_price``: open/high/low/close is NaN or infinite;
-* ``non_positive_price``: a price is <= 0;
+* ``non_positive_price``: a price is <= 0; ``price_too_large``: a price is > ``MAX_PRICE``;
 * ``high_below_low``, ``high_below_open_or_close``, ``low_above_open_or_close``;
-* ``invalid_volume``: volume < 0 or not finite; ``invalid_adj_close``: present but not > 0;
+* ``invalid_volume``: volume < 0, not finite or > ``MAX_VOLUME``;
+* ``invalid_adj_close``: present but not finite, not > 0 or > ``MAX_PRICE``;
 * ``duplicate_key``: the ``(symbol, ts)`` was already seen (earlier in the input or already
   in the dataset); ``ts_not_increasing``: ``ts`` is before the symbol's latest accepted bar.
 
@@ -19,12 +22,24 @@ The ordering rules span chunk boundaries: :func:`check_order` takes a *carry* fr
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import polars as pl
 import pyarrow as pa
 
 from quant.errors import QuantError
 
 PRICES = ("open", "high", "low", "close")
+#: Limits of a plausible bar (the rules below; the ingest and the Dagster checks share them).
+MAX_SYMBOL_LEN = 32
+_INNER = rf"[A-Za-z0-9._=^/:+@# -]{{0,{MAX_SYMBOL_LEN - 2}}}"
+SYMBOL_PATTERN = rf"[A-Za-z0-9^](?:{_INNER}[A-Za-z0-9._=^/:+@#-])?"  # full match: 1..MAX_SYMBOL_LEN
+MAX_PRICE = 1e9  # per unit, in the quote currency
+MAX_VOLUME = 1e15  # units traded in one bar
+#: The ``ts`` a bar can hold (int64 ns since the epoch, to the microsecond): a source row
+#: stamped outside (``0001-01-01``, a 5-digit year) is quarantined as ``ts_out_of_range``.
+TS_MIN = datetime(1677, 9, 21, 0, 12, 43, 145225, tzinfo=UTC)
+TS_MAX = datetime(2262, 4, 11, 23, 47, 16, 854775, tzinfo=UTC)
 BAR_COLUMNS = ("symbol", "ts", "open", "high", "low", "close", "volume", "adj_close", "timeframe")
 TS_DTYPE = pl.Datetime("ns", "UTC")
 BAR_SCHEMA = pa.schema(
@@ -53,8 +68,10 @@ POLARS_SCHEMA = {
 }
 #: Every reason a row can be rejected for by the value rules and ordering rules.
 VALUE_RULES = (
+    "invalid_symbol",
     "non_finite_price",
     "non_positive_price",
+    "price_too_large",
     "high_below_low",
     "high_below_open_or_close",
     "low_above_open_or_close",
@@ -75,14 +92,18 @@ def rule_exprs() -> dict[str, pl.Expr]:
     lo_oc = pl.min_horizontal("open", "close")
     vol = pl.col("volume")
     adj = pl.col("adj_close")
+    symbol = pl.col("symbol")
     return {
+        "invalid_symbol": ~symbol.str.contains(rf"\A(?:{SYMBOL_PATTERN})\z"),
         "non_finite_price": ~finite,
         "non_positive_price": finite & pl.any_horizontal([pl.col(p) <= 0 for p in PRICES]),
+        "price_too_large": finite & pl.any_horizontal([pl.col(p) > MAX_PRICE for p in PRICES]),
         "high_below_low": finite & (pl.col("high") < pl.col("low")),
         "high_below_open_or_close": finite & (pl.col("high") < hi_oc),
         "low_above_open_or_close": finite & (pl.col("low") > lo_oc),
-        "invalid_volume": ~vol.is_finite() | (vol < 0),
-        "invalid_adj_close": adj.is_not_null() & (~adj.is_finite() | (adj <= 0)),
+        "invalid_volume": ~vol.is_finite() | (vol < 0) | (vol > MAX_VOLUME),
+        "invalid_adj_close": adj.is_not_null()
+        & (~adj.is_finite() | (adj <= 0) | (adj > MAX_PRICE)),
     }
 
 

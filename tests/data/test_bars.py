@@ -39,6 +39,91 @@ def test_value_reason_names_each_broken_rule(row, reason):
         assert reason in got
 
 
+_OK = ("A", _t(1), 10.0, 11.0, 9.0, 10.0, 1.0)
+
+
+def _with(**values):
+    row = dict(zip(["symbol", "ts", "open", "high", "low", "close", "volume"], _OK, strict=True))
+    return tuple({**row, **values}.values())
+
+
+@pytest.mark.parametrize(
+    "symbol",
+    ["AAPL", "BRK.B", "^GSPC", "ES=F", "EUR/USD", "BTC-USD", "A", "X" * bars.MAX_SYMBOL_LEN],
+)
+def test_plausible_symbols_pass_the_symbol_rule(symbol):
+    assert _bars([_with(symbol=symbol)]).select(bars.value_reason())[0, 0] is None
+
+
+@pytest.mark.parametrize(
+    "symbol",
+    [
+        "X" * (bars.MAX_SYMBOL_LEN + 1),
+        "X" * 10_000_000,
+        "AAPL\n",
+        " AAPL",
+        "AAPL ",
+        "AA;PL",
+        "",
+        "A\x00",
+        "\u00c5BC",
+    ],
+    ids=[
+        "33 chars",
+        "10 MB",
+        "trailing newline",
+        "leading space",
+        "trailing space",
+        "semicolon",
+        "empty",
+        "nul byte",
+        "non-ascii",
+    ],
+)
+def test_symbol_longer_than_the_limit_or_outside_the_pattern_is_invalid(symbol):
+    assert _bars([_with(symbol=symbol)]).select(bars.value_reason())[0, 0] == "invalid_symbol"
+
+
+@pytest.mark.parametrize(
+    ("values", "reason"),
+    [
+        ({"high": bars.MAX_PRICE, "close": bars.MAX_PRICE}, None),
+        ({"high": 1e308, "close": 1e308}, "price_too_large"),
+        ({"open": bars.MAX_PRICE * 1.0000001, "high": 2e9}, "price_too_large"),
+        ({"volume": bars.MAX_VOLUME}, None),
+        ({"volume": bars.MAX_VOLUME * 1.0000001}, "invalid_volume"),
+        ({"volume": 1e308}, "invalid_volume"),
+        ({"volume": float("inf")}, "invalid_volume"),
+        ({"volume": -1e-9}, "invalid_volume"),
+    ],
+)
+def test_prices_and_volume_beyond_the_declared_limits_are_rejected(values, reason):
+    assert _bars([_with(**values)]).select(bars.value_reason())[0, 0] == reason
+
+
+def test_adj_close_beyond_the_price_limit_is_rejected():
+    df = _bars([_OK, _OK]).with_columns(
+        pl.Series("adj_close", [bars.MAX_PRICE, bars.MAX_PRICE * 2])
+    )
+    assert df.select(bars.value_reason()).to_series().to_list() == [None, "invalid_adj_close"]
+
+
+def test_audit_counts_each_limit_like_the_ingest():
+    df = _bars([_OK, _with(symbol="x" * 40), _with(high=1e12, close=1e12), _with(volume=1e20)])
+    counts = bars.audit(df)
+    assert (counts["invalid_symbol"], counts["price_too_large"], counts["invalid_volume"]) == (
+        1,
+        1,
+        1,
+    )
+    assert set(counts) == {*bars.VALUE_RULES, *bars.ORDER_RULES}
+
+
+def test_the_ts_limits_are_the_nanosecond_clock_range():
+    lo, hi = pl.Series([bars.TS_MIN, bars.TS_MAX]).cast(bars.TS_DTYPE).dt.year().to_list()
+    assert (lo, hi) == (1677, 2262)
+
+
 def test_order_check_carries_last_ts_across_chunks():
     carry = bars.empty_carry()
     first = _bars([("A", _t(1), 1, 1, 1, 1, 0), ("B", _t(5), 1, 1, 1, 1, 0)])

@@ -1,31 +1,41 @@
-"""Streaming CSV source: fixed-size chunks of lines parsed into bars, keeping line numbers.
+"""Streaming CSV source: RFC 4180 records parsed by pyarrow, block by block, with line numbers.
 
-The file (plain or gzip, detected by magic bytes) is read in byte blocks cut at newlines, so
-memory is bounded by the chunk size, never by the file size. Every line is split on commas and
-parsed with vectorised polars expressions; a line with the wrong number of fields, an
-unparseable number or date, or a truncated last line becomes a row with a ``parse_reason``
-(the ingest quarantines it) rather than an exception. Blank lines are skipped and counted.
-Quoted fields are not supported (none of the bar layouts quote).
+The file (plain or gzip, detected by magic bytes) is read in byte blocks cut after a whole
+record (a newline outside quotes), so memory is bounded by the block size, never by the file
+size. pyarrow's CSV parser splits each block into fields (quoted fields may hold commas,
+doubled quotes and newlines), all as text; polars then casts numbers and timestamps. A record
+with the wrong number of fields, an unparseable number or date, a date outside the ns range,
+or a truncated last line becomes a row with a ``parse_reason`` (the ingest quarantines it)
+rather than an exception. Each row keeps the physical line it starts on and its text (the
+fields re-joined as RFC 4180: the file's own line when it has no quotes; rejected records
+keep their text verbatim). Blank lines (no data) are skipped and counted.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from quant.data.bars import PRICES
 from quant.data.sources.base import Chunk
-from quant.data.sources.formats import CsvLayout, SourceError, detect, sniff_ts_format, ts_expr
+from quant.data.sources.formats import CsvLayout, SourceError, detect, parse_ts
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _NUMERIC = (*PRICES, "volume")
 _TYPED = (*_NUMERIC, "adj_close")
+#: A quoted field may span lines up to this size; past it, a block is cut at a newline anyway
+#: (a stray quote then costs only the records around it, which are quarantined).
+_MAX_QUOTED_BYTES = 1 << 22
 
 
 def _open_binary(path: Path) -> BinaryIO:
@@ -36,27 +46,26 @@ def _open_binary(path: Path) -> BinaryIO:
     return path.open("rb")
 
 
-def _split_lines(block: bytes, newlines: int) -> pl.Series:
-    """Lines of a block (which ends at a newline or EOF); blank lines become null."""
-    expected = newlines + (0 if block.endswith(b"\n") else 1)
-    try:
-        lines = pl.read_csv(
-            io.BytesIO(block),
-            has_header=False,
-            separator="\x1f",
-            quote_char=None,
-            schema={"raw": pl.String},
-            encoding="utf8-lossy",
-        )["raw"]
-    except pl.exceptions.PolarsError:
-        lines = None
-    if lines is None or lines.len() != expected:  # rare bytes (\x1f): exact, slower path
-        parts = block.split(b"\n")
-        if block.endswith(b"\n"):
-            parts.pop()
-        text = [p.decode("utf-8", "replace").rstrip("\r") for p in parts]
-        lines = pl.Series("raw", [t if t else None for t in text], dtype=pl.String)
-    return lines
+def _record_end(buf: bytes) -> int:
+    """Bytes of ``buf`` up to its last newline outside quotes (0 when there is none)."""
+    last = buf.rfind(b"\n") + 1
+    if b'"' not in buf:
+        return last
+    arr = np.frombuffer(buf, np.uint8)
+    newlines = np.flatnonzero(arr == 10)
+    quotes_before = np.searchsorted(np.flatnonzero(arr == 34), newlines)
+    ends = newlines[quotes_before % 2 == 0]
+    if ends.size:
+        return int(ends[-1]) + 1
+    return last if len(buf) > _MAX_QUOTED_BYTES else 0
+
+
+def _quoted(col: pl.Expr) -> pl.Expr:
+    """A text field as RFC 4180 writes it (quoted when it holds a comma, quote or newline)."""
+    escaped = pl.concat_str(
+        [pl.lit('"'), col.str.replace_all('"', '""', literal=True), pl.lit('"')]
+    )
+    return pl.when(col.str.contains('[",\r\n]')).then(escaped).otherwise(col)
 
 
 class CsvSource:
@@ -81,7 +90,6 @@ class CsvSource:
             raise SourceError(f"{self.path}: the file has no symbol column; pass a symbol")
         self.symbol = symbol
         self.timeframe = timeframe or self.layout.default_timeframe()
-        self._ts_format: str | None = None
         if "timeframe" not in self.layout.columns and not self.timeframe:
             raise SourceError(f"{self.path}: cannot tell the timeframe of {self.format} bars")
 
@@ -90,7 +98,7 @@ class CsvSource:
             raise SourceError(f"{self.path}: no such file")
         try:
             with _open_binary(self.path) as fh:
-                header = fh.readline().decode("utf-8", "replace")
+                header = fh.readline().decode("utf-8-sig", "replace")
                 first = fh.readline().decode("utf-8", "replace") or None
         except (OSError, EOFError, zlib.error) as err:
             raise SourceError(f"{self.path}: cannot be read: {err}") from None
@@ -102,208 +110,194 @@ class CsvSource:
         """Size of the file on disk (compressed size for gzip)."""
         return self.path.stat().st_size
 
-    def _blocks(self, block_bytes: int, after_line: int) -> Iterator[tuple[int, bytes, int, bool]]:
-        """(first line number, bytes of whole lines, newlines in them, ends-unterminated)."""
-        skip = max(after_line, 1)  # the header is line 1
-        line = 0
+    def _blocks(self, block_bytes: int) -> Iterator[bytes]:
+        """The file's bytes in blocks of whole records (the last may lack its newline)."""
         rest = b""
         try:
             with _open_binary(self.path) as fh:
-                while True:
-                    data = fh.read(block_bytes)
-                    if not data:
-                        if rest and line + 1 > skip:  # a last line without newline
-                            yield line + 1, rest, 0, True
-                        return
+                while data := fh.read(max(block_bytes, len(rest))):  # long records: grow
                     buf = rest + data
-                    cut = buf.rfind(b"\n")
-                    if cut < 0:
-                        rest = buf
-                        continue
-                    block, rest = buf[: cut + 1], buf[cut + 1 :]
-                    n = block.count(b"\n")
-                    start_line = line
-                    if line + n <= skip:
-                        line += n
-                        continue
-                    pos = 0
-                    while line < skip:
-                        pos = block.index(b"\n", pos) + 1
-                        line += 1
-                    left = n - (line - start_line)
-                    yield line + 1, block[pos:], left, False
-                    line = start_line + n
+                    cut = _record_end(buf)
+                    if cut:
+                        yield buf[:cut]
+                    rest = buf[cut:]
         except (OSError, EOFError, zlib.error) as err:
-            raise SourceError(f"{self.path}: read failed after line {line}: {err}") from None
+            raise SourceError(f"{self.path}: read failed: {err}") from None
+        if rest:
+            yield rest
 
     def chunks(self, chunk_rows: int, after_line: int = 0) -> Iterator[Chunk]:
-        """Yield parsed chunks of ``chunk_rows`` lines after line ``after_line``."""
+        """Yield parsed chunks of ``chunk_rows`` records after line ``after_line``."""
         block_bytes = min(max(chunk_rows * 32, 1 << 16), 1 << 25)
+        skip = max(after_line, 1)  # the header is line 1
         pending: list[pl.DataFrame] = []
-        n_pending = 0
-        for start, block, newlines, unterminated in self._blocks(block_bytes, after_line):
-            parsed = self._parse_block(start, block, newlines, unterminated)
+        n_pending, line = 0, 1
+        for block in self._blocks(block_bytes):
+            newlines = block.count(b"\n")
+            if line + newlines <= skip + 1 and block.endswith(b"\n") and b'"' not in block:
+                line += newlines  # committed lines only: skipped unparsed
+                continue
+            parsed = self._parse_block(block, line)
+            line = int(parsed["_end"][-1]) + 1
+            parsed = parsed.filter(pl.col("_end") > skip)
             pending.append(parsed)
             n_pending += parsed.height
-            while n_pending > chunk_rows:  # keep >= 1 line back: the final chunk is flagged
-                allp = pl.concat(pending) if len(pending) > 1 else pending[0]
+            while n_pending > chunk_rows:  # keep >= 1 record back: the final chunk is flagged
+                allp = pl.concat(pending)
                 head, tail = allp.head(chunk_rows), allp.slice(chunk_rows)
                 pending, n_pending = [tail], tail.height
                 yield _chunk(head, is_last=False)
         if n_pending:
-            yield _chunk(pl.concat(pending) if len(pending) > 1 else pending[0], is_last=True)
+            yield _chunk(pl.concat(pending), is_last=True)
 
-    def _typed_schema(self) -> dict[str, pl.DataType]:
-        return {c: pl.Float64 if c in _TYPED else pl.String for c in self.layout.columns}
+    def _split(self, block: bytes) -> pl.DataFrame:
+        """Every record of a block in order: its fields as text, ``raw`` and ``_nfields``."""
+        names = [f"_f{i}" for i in range(self.layout.ncols)]
+        rejected: list[pacsv.InvalidRow] = []
 
-    def _fast(self, block: bytes, n: int) -> pl.DataFrame | None:
-        """All fields parsed by polars' CSV reader (unparseable -> null), or None."""
+        def keep(row: pacsv.InvalidRow) -> str:
+            rejected.append(row)
+            return "skip"
+
+        quoted = b'"' in block
+        if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+            block = re.sub(rb"\r(?!\n)", b" ", block)  # only \n ends a line: a lone \r is a space
+        if not block.isascii():  # invalid UTF-8 bytes become U+FFFD (valid text is unchanged)
+            block = block.decode("utf-8", "replace").encode()
         try:
-            typed = pl.read_csv(
+            table = pacsv.read_csv(
                 io.BytesIO(block),
-                has_header=False,
-                schema=self._typed_schema(),
-                ignore_errors=True,
-                truncate_ragged_lines=True,
-                quote_char=None,
-                encoding="utf8-lossy",
+                read_options=pacsv.ReadOptions(
+                    column_names=names, use_threads=False, block_size=len(block) + 1
+                ),
+                parse_options=pacsv.ParseOptions(
+                    newlines_in_values=quoted, ignore_empty_lines=False, invalid_row_handler=keep
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string())
+                ),
             )
-        except pl.exceptions.PolarsError:
-            return None
-        return typed if typed.height == n else None
-
-    def _slow(self, raw: pl.DataFrame) -> pl.DataFrame:
-        """Fields of ``raw`` lines split by hand, stripped and cast (every ts format tried)."""
-        cols = self.layout.columns
-        fields = pl.col("raw").str.split_exact(",", len(cols) - 1).struct.rename_fields(list(cols))
-        split = raw.select(fields.alias("_f")).unnest("_f")
-        return split.select(
-            pl.col(c).str.strip_chars().cast(pl.Float64, strict=False).alias(c)
-            if c in _TYPED
-            else pl.col(c)
-            for c in cols
-        ).with_columns(ts_expr(self.layout).alias("_ts"))
-
-    def _parse_block(
-        self, first_line: int, block: bytes, newlines: int, unterminated: bool
-    ) -> pl.DataFrame:
-        lines = _split_lines(block, newlines)
-        n = lines.len()
-        raw = pl.col("raw").str.strip_suffix("\r") if b"\r" in block else pl.col("raw")
-        base = pl.DataFrame(
-            {"line": pl.int_range(first_line, first_line + n, eager=True), "raw": lines}
-        ).select(
-            "line",
-            raw.alias("raw"),
-            (raw.str.len_bytes() > 0).fill_null(False).alias("_row"),
-            raw.str.count_matches(",", literal=True).alias("_ncomma"),
+        except pa.ArrowInvalid as err:
+            raise SourceError(f"{self.path}: cannot be parsed: {err}") from None
+        fields = pl.from_arrow(table)
+        assert isinstance(fields, pl.DataFrame)
+        good = fields.with_columns(
+            pl.concat_str(
+                [_quoted(pl.col(n)) if quoted else n for n in names], separator=","
+            ).alias("raw"),
+            pl.lit(len(names), pl.Int32).alias("_nfields"),
         )
-        if self._ts_format is None and base["_row"].any():
-            self._ts_format = sniff_ts_format(self.layout, self._slow(base.filter("_row").head(8)))
-        typed = self._fast(block, n)
-        if typed is not None and self._ts_format is not None:
-            typed = typed.with_columns(
-                ts_expr(self.layout, self._ts_format, strip=False).alias("_ts")
-            )
+        if not rejected:
+            return good
+        numbers = np.array([r.number for r in rejected])  # 1-based record numbers
+        bad = pl.DataFrame(
+            {
+                "_n": numbers,
+                "raw": [r.text for r in rejected],
+                "_nfields": [r.actual_columns for r in rejected],
+            },
+            schema_overrides={"_nfields": pl.Int32},
+        )
+        order = np.setdiff1d(np.arange(1, good.height + len(rejected) + 1), numbers)
+        good = good.with_columns(pl.Series("_n", order))
+        return pl.concat([good, bad], how="diagonal").sort("_n").drop("_n")
+
+    def _parse_block(self, block: bytes, first_line: int) -> pl.DataFrame:
+        """Rows of a block: ``line``, ``_end`` (its last line), ``raw``, ``_row`` (not blank),
+        the bar columns and ``parse_reason``."""
+        cols, ncols = self.layout.columns, self.layout.ncols
+        df = self._split(block).rename({f"_f{i}": c for i, c in enumerate(cols)})
+        last_line = first_line - 1 + block.count(b"\n") + (not block.endswith(b"\n"))
+        if b'"' in block:  # a quoted field may hold newlines: a record spans 1 + that many lines
+            span = pl.col("raw").str.count_matches("\n", literal=True).cast(pl.Int64) + 1
+            end = first_line - 1 + span.cum_sum()
         else:
-            typed = self._slow(base)
-        frame = pl.concat([base, typed], how="horizontal")
-        need = [c for c in ("_ts", *_NUMERIC) if c in frame.columns]
-        retry = pl.col("_row") & (pl.col("_ncomma") == self.layout.ncols - 1)
-        retry = retry & pl.any_horizontal([pl.col(c).is_null() for c in need])
-        if "adj_close" in self.layout.columns:
-            retry = retry | (pl.col("_row") & pl.col("adj_close").is_null())
-        mask = frame.select(retry.alias("m"))["m"]
-        if mask.any():  # re-parse the few doubtful rows the careful way (strip, all formats)
-            redo = frame.filter(mask)
-            fixed = pl.concat(
-                [redo.select(base.columns), self._slow(redo.select("raw"))], how="horizontal"
-            )
-            frame = pl.concat([frame.filter(~mask), fixed.select(frame.columns)]).sort("line")
-        return self._assemble(frame, truncated_line=first_line + n - 1 if unterminated else None)
+            span, end = pl.lit(1), first_line + pl.int_range(pl.len(), dtype=pl.Int64)
+        row = pl.col("raw").str.len_bytes() > ncols - 1  # more than the commas of empty fields
+        if df["_nfields"].ne(ncols).any():
+            row = pl.when(pl.col("_nfields") == ncols).then(row)
+            row = row.otherwise(pl.col("raw").str.strip_chars(" \t\r") != "")
+        text = (pl.col(c).str.strip_chars() for c in _TYPED if c in cols)
+        df = df.with_columns(
+            end.alias("_end"),
+            row.alias("_row"),
+            *(t.cast(pl.Float64, strict=False) for t in text),
+            (pl.col("adj_close").str.strip_chars() != "").alias("_adj_given")
+            if "adj_close" in cols
+            else pl.lit(False).alias("_adj_given"),
+        ).with_columns((pl.col("_end") - span + 1).alias("line"))
+        # a quote left open swallows the block's last newline: its record never ended
+        unclosed = b'"' in block and df["_end"][-1] > last_line
+        if unclosed:
+            df = df.with_columns(pl.col("_end").clip(upper_bound=last_line))
+        if df["_end"][-1] != last_line:  # never expected: resuming needs exact line numbers
+            raise SourceError(f"{self.path}: lines {first_line}-{last_line} do not split evenly")
+        df = pl.concat([df, parse_ts(self.layout, df)], how="horizontal")
+        faults = self._faults(unclosed)
+        doubtful = df.select((pl.col("_nfields") != ncols) | pl.any_horizontal(faults.values()))
+        reason = self._reason(faults, block) if doubtful.to_series().any() else None
+        return df.select("line", "_end", "raw", "_row", *self._bar_columns(reason))
 
-    def _assemble(self, df: pl.DataFrame, truncated_line: int | None) -> pl.DataFrame:
-        """Canonical bar columns plus ``line``, ``raw``, ``parse_reason`` and ``_row``."""
-        cols = self.layout.columns
-        ncols = self.layout.ncols
-        has = set(cols)
-        symbol = pl.col("symbol").str.strip_chars() if "symbol" in has else pl.lit(self.symbol)
-        if self.symbol:
-            symbol = pl.lit(self.symbol)
+    def _symbol_and_timeframe(self) -> tuple[pl.Expr, pl.Expr]:
+        has = set(self.layout.columns)
+        symbol = pl.col("symbol").str.strip_chars() if "symbol" in has else pl.lit(None, pl.String)
         tf = pl.col("timeframe").str.strip_chars() if "timeframe" in has else pl.lit(None)
-        if self.timeframe:
-            tf = pl.lit(self.timeframe)
-        adj_raw = (
-            pl.col("raw")
-            .str.split_exact(",", ncols - 1)
-            .struct.field(f"field_{cols.index('adj_close')}")
-            if "adj_close" in has
-            else pl.lit(None, pl.String)
+        return (
+            pl.lit(self.symbol) if self.symbol else symbol,
+            pl.lit(self.timeframe) if self.timeframe else tf.cast(pl.String),
         )
-        adj = pl.col("adj_close") if "adj_close" in has else pl.lit(None, pl.Float64)
-        count_reason = pl.format(
-            "wrong_column_count (expected {}, got {})", pl.lit(ncols), pl.col("_ncomma") + 1
+
+    def _faults(self, unclosed: bool) -> dict[str, pl.Expr]:
+        """Per fault a record can have (besides its field count), where it has it."""
+        symbol, _ = self._symbol_and_timeframe()
+        adj = pl.col("adj_close") if "adj_close" in self.layout.columns else pl.lit(0.0)
+        last = pl.int_range(pl.len()) == pl.len() - 1
+        return {
+            "unparseable_ts": pl.col("_ts").is_null() & ~pl.col("_ts_far"),
+            "ts_out_of_range": pl.col("_ts_far"),
+            **{f"unparseable_{c}": pl.col(c).is_null() for c in _NUMERIC},
+            "unparseable_adj_close": adj.is_null() & pl.col("_adj_given"),
+            "missing_symbol": symbol.fill_null("") == "",
+            "unclosed_quote": last & unclosed,
+        }
+
+    def _reason(self, faults: dict[str, pl.Expr], block: bytes) -> pl.Expr:
+        """The ``"; "``-joined faults of each record (a wrong field count says only that)."""
+        ncols = self.layout.ncols
+        joined = pl.concat_str(
+            [pl.when(e).then(pl.lit(n)) for n, e in faults.items()],
+            separator="; ",
+            ignore_nulls=True,
         )
-        field_reasons = [
-            pl.when(pl.col(src).is_null()).then(pl.lit(f"unparseable_{name}"))
-            for name, src in (("ts", "_ts"), *((c, c) for c in _NUMERIC))
-        ]
-        if "adj_close" in has:
-            field_reasons.append(
-                pl.when(
-                    pl.col("adj_close").is_null() & (adj_raw.str.strip_chars().str.len_bytes() > 0)
-                ).then(pl.lit("unparseable_adj_close"))
-            )
-        field_reasons.append(pl.when(symbol.fill_null("") == "").then(pl.lit("missing_symbol")))
-        doubtful = (pl.col("_ncomma") != ncols - 1) | pl.any_horizontal(
-            [pl.col(c).is_null() for c in ("_ts", *_NUMERIC)]
+        counts = pl.format("wrong_column_count (expected {}, got {})", pl.lit(ncols), "_nfields")
+        reason = pl.when(pl.col("_nfields") != ncols).then(counts).when(joined != "").then(joined)
+        if block.endswith(b"\n"):
+            return reason
+        last = pl.int_range(pl.len()) == pl.len() - 1  # the file's last record, cut short
+        cut = pl.concat_str([pl.lit("truncated_last_line; "), reason])
+        return pl.when(last & reason.is_not_null()).then(cut).otherwise(reason)
+
+    def _bar_columns(self, reason: pl.Expr | None) -> list[pl.Expr]:
+        """Expressions for the canonical bar columns and ``parse_reason``."""
+        symbol, tf = self._symbol_and_timeframe()
+        adj = (
+            pl.col("adj_close") if "adj_close" in self.layout.columns else pl.lit(None, pl.Float64)
         )
-        if "adj_close" in has:
-            doubtful = doubtful | pl.col("adj_close").is_null()
-        if "symbol" in has and not self.symbol:
-            doubtful = doubtful | (pl.col("symbol").str.len_bytes().fill_null(0) == 0)
-        if not df.select((doubtful & pl.col("_row")).any()).item():
-            return df.select(
-                "line",
-                "raw",
-                "_row",
-                symbol.alias("symbol"),
-                pl.col("_ts").alias("ts"),
-                *[pl.col(c) for c in _NUMERIC],
-                adj.alias("adj_close"),
-                tf.cast(pl.String).alias("timeframe"),
-                pl.lit(None, pl.String).alias("parse_reason"),
-            )
-        joined = pl.concat_str(field_reasons, separator="; ", ignore_nulls=True)
-        reason = (
-            pl.when(pl.col("_ncomma") != ncols - 1)
-            .then(count_reason)
-            .otherwise(pl.when(joined != "").then(joined))
-        )
-        if truncated_line is not None:
-            reason = (
-                pl.when((pl.col("line") == truncated_line) & reason.is_not_null())
-                .then(pl.concat_str([pl.lit("truncated_last_line; "), reason]))
-                .otherwise(reason)
-            )
-        return df.select(
-            "line",
-            "raw",
-            "_row",
+        return [
             symbol.alias("symbol"),
             pl.col("_ts").alias("ts"),
-            *[pl.col(c) for c in _NUMERIC],
+            *(pl.col(c) for c in _NUMERIC),
             adj.alias("adj_close"),
-            tf.cast(pl.String).alias("timeframe"),
-            pl.when(pl.col("_row")).then(reason).alias("parse_reason"),
-        )
+            tf.alias("timeframe"),
+            (pl.lit(None, pl.String) if reason is None else reason).alias("parse_reason"),
+        ]
 
 
 def _chunk(frame: pl.DataFrame, is_last: bool) -> Chunk:
-    rows = frame.filter("_row").drop("_row")
+    rows = frame.filter("_row").drop("_row", "_end")
     return Chunk(
         frame=rows,
-        last_line=int(frame["line"][-1]),
+        last_line=int(frame["_end"][-1]),
         blank_lines=frame.height - rows.height,
         is_last=is_last,
     )

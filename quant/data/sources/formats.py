@@ -14,16 +14,17 @@ Daily dates become 00:00 UTC of the trading date.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 
 import polars as pl
 
-from quant.data.bars import TS_DTYPE
 from quant.errors import QuantError
 
+_LONG_YEAR = r"^[+-]?\d{5,}-|/[+-]?\d{5,}$"  # a 5+ digit year (first in ISO, last in M/D/Y)
 FORMATS = ("backtrader", "backtrader_intraday", "yahoo", "arch", "canonical")
 _ALIASES = {"adjclose": "adj_close", "openinterest": "open_interest", "timestamp": "ts"}
-_ISO = (
+_ISO = (  # mutually exclusive: the order only decides how fast a file parses
     "%Y-%m-%dT%H:%M:%S%.f",
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y-%m-%dT%H:%M:%S%.fZ",
@@ -59,9 +60,14 @@ class CsvLayout:
         return "1d" if self.format in ("backtrader", "yahoo", "arch") else None
 
 
+def split_line(line: str) -> list[str]:
+    """The fields of one CSV line (RFC 4180 quoting; a leading UTF-8 BOM dropped)."""
+    return next(csv.reader([line.removeprefix("\ufeff").rstrip("\r\n")]), [])
+
+
 def detect(header: str, first_row: str | None, forced: str | None = None) -> CsvLayout:
     """Detect the layout from the header line (and first data row for arch dates)."""
-    cols = tuple(normalise(c) for c in header.rstrip("\r\n").split(","))
+    cols = tuple(normalise(c) for c in split_line(header))
     if len(set(cols)) != len(cols):
         raise SourceError(f"header {header.strip()!r} repeats a column name")
     need = {"open", "high", "low", "close", "volume"}
@@ -78,7 +84,8 @@ def detect(header: str, first_row: str | None, forced: str | None = None) -> Csv
     elif "date" in cols and "time" in cols:
         fmt = "backtrader_intraday"
     elif "date" in cols and "adj_close" in cols:
-        first_date = (first_row or "").split(",")[cols.index("date")]
+        fields = split_line(first_row or "")
+        first_date = fields[cols.index("date")] if len(fields) == len(cols) else ""
         fmt = "arch" if "/" in first_date else "yahoo"
     elif "date" in cols:
         fmt = "backtrader"
@@ -90,41 +97,42 @@ def detect(header: str, first_row: str | None, forced: str | None = None) -> Csv
     return CsvLayout(fmt, cols)
 
 
-def _parse(col: pl.Expr, fmt: str) -> pl.Expr:
-    return col.str.to_datetime(fmt, strict=False, time_unit="ns", time_zone="UTC")
-
-
-def _stamp(layout: CsvLayout, strip: bool) -> tuple[pl.Expr, tuple[str, ...]]:
-    """The timestamp text expression of a layout and the strptime formats it may use."""
-
-    def col(name: str) -> pl.Expr:
-        return pl.col(name).str.strip_chars() if strip else pl.col(name)
-
+def _stamp(layout: CsvLayout) -> tuple[pl.Expr, tuple[str, ...], pl.Expr]:
+    """The layout's timestamp text, its strptime formats and the year written in it."""
+    date = pl.col("date").str.strip_chars()
+    year = date.str.slice(0, 4)
     if layout.format == "canonical":
-        return col("ts"), _ISO
+        return pl.col("ts").str.strip_chars(), _ISO, pl.col("ts").str.strip_chars().str.slice(0, 4)
     if layout.format == "backtrader_intraday":
-        return pl.concat_str([col("date"), col("time")], separator=" "), ("%Y-%m-%d %H:%M:%S",)
+        stamp = pl.concat_str([date, pl.col("time").str.strip_chars()], separator=" ")
+        return stamp, ("%Y-%m-%d %H:%M:%S",), year
     if layout.format == "arch":
-        return col("date"), ("%m/%d/%Y",)
-    return col("date"), ("%Y-%m-%d",)
+        return date, ("%m/%d/%Y",), date.str.slice(-4)
+    return date, ("%Y-%m-%d",), year
 
 
-def sniff_ts_format(layout: CsvLayout, sample: pl.DataFrame) -> str | None:
-    """The first of the layout's formats that parses the sample's first timestamp."""
-    stamp, formats = _stamp(layout, strip=True)
-    for fmt in formats:
-        if sample.head(1).select(_parse(stamp, fmt)).item() is not None:
-            return fmt
-    return None
+def _parse(text: pl.Series, formats: tuple[str, ...]) -> pl.Series:
+    """Each stamp parsed by the first format that parses it (later formats see the rest)."""
+    out = text.str.to_datetime(formats[0], strict=False, time_unit="ns", time_zone="UTC")
+    for fmt in formats[1:]:
+        idx = (out.is_null() & text.is_not_null()).arg_true()
+        if idx.is_empty():
+            break
+        more = text.gather(idx).str.to_datetime(fmt, strict=False, time_unit="ns", time_zone="UTC")
+        out = out.scatter(idx, more)
+    return out
 
 
-def ts_expr(layout: CsvLayout, fmt: str | None = None, strip: bool = True) -> pl.Expr:
-    """Expression parsing the layout's date/time field(s) into UTC ns (null if unparseable).
+def parse_ts(layout: CsvLayout, frame: pl.DataFrame) -> pl.DataFrame:
+    """``_ts`` (UTC ns; null unless parsed and representable) and ``_ts_far`` of a frame.
 
-    With ``fmt`` only that format is tried (the fast path); otherwise every format of the
-    layout, first match wins.
+    ``_ts_far`` is True where the stamp is a date outside ``bars.TS_MIN..TS_MAX`` (one that
+    the nanosecond clock cannot hold: parsed, it wraps to another year) or has a year of five
+    or more digits.
     """
-    stamp, formats = _stamp(layout, strip)
-    if fmt is not None:
-        return _parse(stamp, fmt)
-    return pl.coalesce([_parse(stamp, f) for f in formats]).cast(TS_DTYPE)
+    stamp, formats, year = _stamp(layout)
+    texts = frame.select(stamp.alias("text"), year.cast(pl.Int32, strict=False).alias("year"))
+    ts = _parse(texts["text"], formats)
+    wrapped = (ts.dt.year() != texts["year"]).fill_null(False)
+    far = wrapped | (ts.is_null() & texts["text"].str.contains(_LONG_YEAR).fill_null(False))
+    return pl.DataFrame({"_ts": ts.set(wrapped, None), "_ts_far": far})
