@@ -2,11 +2,11 @@
 
 Per bar t (all symbols): (1) working orders placed before t try to fill within bar t
 (``fills.fill_order``); (2) positions are marked at the close: ``equity = cash + sum(pos *
-close)``; (3) account HALT conditions are evaluated (``quant.risk.limits``); (4) the
+close)``; (3) account HALT conditions are evaluated (``quant.core.risk.limits``); (4) the
 strategy's ``decide(features[t, s], position, state[s], params)`` runs for every symbol with a
-bar at t, and a change of direction becomes orders sized by ``quant.risk.sizing`` and capped by
-the position/exposure limits; (5) with ``FILL_SAME_CLOSE`` the new market orders fill at bar
-t's close. So by default a decision at t's close can only trade from t+1 on.
+bar at t, and a change of direction becomes orders sized by ``quant.core.risk.sizing`` and
+capped by the position/exposure limits; (5) with ``FILL_SAME_CLOSE`` the new market orders fill
+at bar t's close. So by default a decision at t's close can only trade from t+1 on.
 
 Decisions: a target of +1/-1 asks for a long/short position (its magnitude in (0, 1] scales
 the size), 0 asks to be flat, NaN means "no decision". Only a change of direction trades.
@@ -46,6 +46,8 @@ from quant.core.records import (
     STATUS_WORKING,
     TIF_GTC,
 )
+from quant.core.risk.limits import account_halt, cap_exposure, cap_position, volatility_halt
+from quant.core.risk.sizing import shrink_for_impact, size_units
 from quant.core.sim.book import add_order, apply_fill, cancel_if_working, mark_filled
 from quant.core.sim.fills import fee_for, fill_order
 from quant.core.sim.layout import (
@@ -109,8 +111,6 @@ from quant.core.sim.layout import (
     DecideType,
 )
 from quant.core.sim.views import borrowed_row
-from quant.risk.limits import account_halt, cap_exposure, cap_position, volatility_halt
-from quant.risk.sizing import shrink_for_impact, size_units
 
 _EPS = 1e-9
 #: Free record rows per symbol the loop wants before each bar (one bar writes far fewer).
