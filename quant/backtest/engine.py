@@ -54,13 +54,14 @@ class BacktestResult:
     trades: np.ndarray
     config: BacktestConfig
     report: dict[str, str] = field(default_factory=dict)
+    n_clamped_fills: int = 0  # fills whose slippage the opt-in bar clamp reduced
 
     @cached_property
     def metrics(self) -> Metrics:
         """Performance metrics of the run (computed from the records on first access)."""
         return compute_metrics(
             self.equity, self.ts, self.trades, self.fills, self.exposure,
-            self.config.periods_per_year,
+            self.config.periods_per_year, self.n_clamped_fills,
         )  # fmt: skip
 
     def trades_frame(self) -> pl.DataFrame:
@@ -211,6 +212,7 @@ def run_backtest(
         trades=tr,
         config=cfg,
         report=cfg.describe(),
+        n_clamped_fills=int(acct[lay.A_N_CLAMPED]),
     )
 
 

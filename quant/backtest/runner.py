@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
@@ -59,24 +60,37 @@ def params_model(strategy: str) -> type[BaseModel]:
 
 @dataclass(frozen=True)
 class BarsRef:
-    """One symbol of one pinned version of a bars dataset in a lake."""
+    """One symbol of one pinned version of a bars dataset in a lake, optionally within dates."""
 
     lake: str
     dataset: str
     version: int
     symbol: str
+    start: date | None = None  # first day kept (inclusive, UTC)
+    end: date | None = None  # last day kept (inclusive, UTC)
 
     def load(self) -> BarArrays:
-        """The symbol's bars of that version, aligned for the engine."""
+        """The symbol's bars of that version (within the dates), aligned for the engine."""
+        import polars as pl
+
         store = DatasetStore(self.lake)
-        bars = store.read(
-            self.dataset, version=self.version, filters=[("symbol", "=", self.symbol)]
-        )
+        lf = store.scan(self.dataset, version=self.version).filter(pl.col("symbol") == self.symbol)
+        if self.start is not None:
+            lf = lf.filter(pl.col("ts") >= _utc(self.start))
+        if self.end is not None:
+            lf = lf.filter(pl.col("ts") < _utc(self.end) + timedelta(days=1))
+        bars = lf.collect()
         if bars.height == 0:
+            dates = f" between {self.start or 'the start'} and {self.end or 'the end'}"
             raise NoBarsError(
                 f"{self.dataset} v{self.version} has no bars for symbol {self.symbol!r}"
+                + (dates if self.start or self.end else "")
             )
         return from_frame(bars)
+
+
+def _utc(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def slice_bars(bars: BarArrays, rng: BarRange) -> BarArrays:

@@ -1,7 +1,7 @@
 """The simulator: a per-bar loop over one or many symbols around a strategy's decision function.
 
 Per bar t (all symbols): (1) working orders placed before t try to fill within bar t
-(``fills.fill_order``); (2) positions are marked at the close: ``equity = cash + sum(pos *
+(``fills.fill_order_detail``); (2) positions are marked at the close: ``equity = cash + sum(pos *
 close)``; (3) account HALT conditions are evaluated (``quant.core.risk.limits``); (4) the
 strategy's ``decide(features[t, s], position, state[s], params)`` runs for every symbol with a
 bar at t, and a change of direction becomes orders sized by ``quant.core.risk.sizing`` and
@@ -49,7 +49,7 @@ from quant.core.records import (
 from quant.core.risk.limits import account_halt, cap_exposure, cap_position, volatility_halt
 from quant.core.risk.sizing import shrink_for_impact, size_units
 from quant.core.sim.book import add_order, apply_fill, cancel_if_working, mark_filled
-from quant.core.sim.fills import fee_for, fill_order
+from quant.core.sim.fills import fee_for, fill_order_detail
 from quant.core.sim.layout import (
     A_BAR0,
     A_CASH,
@@ -58,6 +58,7 @@ from quant.core.sim.layout import (
     A_EQUITY,
     A_HALT,
     A_LAST_DAY,
+    A_N_CLAMPED,
     A_N_FILLS,
     A_N_ORDERS,
     A_N_TRADES,
@@ -74,6 +75,7 @@ from quant.core.sim.layout import (
     B_TR_QTY,
     B_VOL_HALTED,
     C_ALLOW_SHORT,
+    C_CLAMP,
     C_ENTRY_OFFSET,
     C_ENTRY_TYPE,
     C_FEE_FIXED,
@@ -203,6 +205,7 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
         cfg[C_FEE_MIN],
     )
     bar = (o_[t, s], h_[t, s], l_[t, s], c_[t, s], v_[t, s])
+    clamp = cfg[C_CLAMP] != 0.0
     part = cfg[C_PARTICIPATION]
     vol = v_[t, s]
     budget = (part * vol if vol > 0.0 else 0.0) if part > 0.0 else math.inf  # shared by the orders
@@ -231,7 +234,7 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
             remaining = min(remaining, abs(pos))
         remaining = min(remaining, budget)
         order = (side, remaining, float(od["type"]), od["limit_price"], od["stop_price"])
-        qty, price, fee, slip = fill_order(order, bar, cost, at_close)
+        qty, price, fee, slip, clamped = fill_order_detail(order, bar, cost, at_close, clamp)
         capped = False
         if qty > 0.0 and side > 0.0 and pos >= 0.0:
             cash = acct[A_CASH]
@@ -253,6 +256,8 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
                     continue
         if qty > 0.0:
             budget -= qty
+            if clamped:
+                acct[A_N_CLAMPED] += 1.0
             apply_fill(orders, fills, trades, book, acct, row, tb, qty, price, fee, slip)
             flat = book[s, B_POS] == 0.0
             if od["qty"] - od["filled_qty"] <= _EPS * od["qty"] or (flat and od["role"] != 0):
