@@ -123,6 +123,14 @@ def _features(mod: ModuleType, bars: BarArrays, params: Any) -> np.ndarray:
     return out
 
 
+def strategy_features(
+    strategy: str | ModuleType, bars: BarArrays, params: BaseModel | Mapping[str, Any] | None
+) -> np.ndarray:
+    """float64[n, S, K]: the features the engine hands to ``decide`` (NaN where no bar)."""
+    mod = strat.resolve(strategy)
+    return _features(mod, bars, strat.validate_params(mod, params))
+
+
 def _trim(records: np.ndarray, count: int) -> np.ndarray:
     """Shrink a record array the engine allocated (and alone references) to ``count`` rows in
     place: a realloc instead of copying the used rows out of a mostly empty buffer."""

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from quant.backtest import strategy as strat
 from quant.backtest.bars import BarArrays, from_frame
 from quant.backtest.config import BacktestConfig
-from quant.backtest.engine import BacktestResult, run_backtest
+from quant.backtest.engine import BacktestResult, run_backtest, strategy_features
 from quant.backtest.evaluate import BarRange, Evaluator
 from quant.backtest.walkforward import Records
 from quant.data.store import DatasetStore
@@ -132,6 +132,10 @@ class BacktestRunner:
     def decisions(self, params: dict[str, Any]) -> Callable[[int], np.ndarray]:
         """``prefix length -> targets`` for the lookahead guard."""
         return lambda n: np.asarray(self.result(params, (0, n)).targets)
+
+    def features(self, params: dict[str, Any]) -> Callable[[int], np.ndarray]:
+        """``prefix length -> features[n, S, K]`` (what ``decide`` sees) for the lookahead guard."""
+        return lambda n: strategy_features(self.module, slice_bars(self.bars, (0, n)), params)
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,8 @@ def test_check_lookahead_exits_1_for_the_leaky_strategy_and_0_for_a_causal_one(
     report = json.loads(leaky[1])
     assert report["ok"] is False and report["first_bar"] is not None
     assert causal[0] == 0 and "no lookahead found" in causal[1]
+    assert "truncation points: after each of the" in causal[1] and "full_value" not in causal[1]
+    assert report["what"] in ("decision", "feature 0") and report["verdict"].startswith("LOOKAHEAD")
 
 
 def test_check_lookahead_with_an_invalid_param_exits_2(monkeypatch, capsys, lake):
