@@ -9,7 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from quant.backtest.cli_args import OptionError, parse_fees, parse_sizing, parse_slippage
-from quant.backtest.strategy import InvalidParamsError, UnknownStrategyError
+from quant.backtest.strategy import (
+    InvalidParamsError,
+    StrategyImportError,
+    UnknownStrategyError,
+)
 from quant.cli import app
 from quant.data.store import DatasetNotFound, DatasetStore
 from tests.backtest.sample_bars import daily_bars
@@ -41,7 +45,9 @@ def test_json_has_metrics_trades_and_fills_for_several_symbols(lake):
                  "--sizing", "fraction:0.5", "--start", "1999-06-01", "--json")  # fmt: skip
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    assert out["symbols"] == ["NVDA", "ORCL"] and out["fees"] == "none"
+    assert out["symbols"] == ["NVDA", "ORCL"]
+    assert (out["fees"], out["slippage"]) == ("5 bps + 0 fixed, min 0 per fill", "constant 2 bps")
+    assert out["slippage_clamp"].startswith("off") and out["metrics"]["n_clamped_fills"] == 0
     assert out["metrics"]["n_fills"] == len(out["fills"]) > 0
     assert {t["symbol"] for t in out["trades"]} == {"NVDA", "ORCL"}
     assert min(f["ts"] for f in out["fills"]) >= "1999-06-01"
@@ -51,6 +57,7 @@ def test_json_has_metrics_trades_and_fills_for_several_symbols(lake):
     ("args", "error"),
     [
         (["nope", "--symbol", "ORCL"], UnknownStrategyError),
+        (["tests.backtest.broken_strategy", "--symbol", "ORCL"], StrategyImportError),
         (["sma_crossover", "--symbol", "ORCL", "--param", "fast=60"], InvalidParamsError),
         (["sma_crossover", "--symbol", "ORCL", "--param", "fast"], OptionError),
         (["sma_crossover", "--symbol", "ORCL", "--dataset", "nope"], DatasetNotFound),
