@@ -6,20 +6,20 @@ Heavy modules (the engine, numba kernels, the store) are imported inside the com
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
+from quant.backtest.cli_options import StrategyArg
+from quant.cli_context import new_app, settings
 from quant.cli_output import JsonOpt, emit
 from quant.errors import QuantError
 
-app = typer.Typer(no_args_is_help=True)
+app = new_app()
 
 #: Exit code of ``check-lookahead`` when a past decision changed (errors exit 2).
 LOOKAHEAD_FOUND = 1
 
-StrategyArg = Annotated[str, typer.Argument(help="Strategy module name in strategies/.")]
 DatasetOpt = Annotated[str, typer.Option("--dataset", help="Bars dataset name.")]
 VersionOpt = Annotated[
     int | None, typer.Option("--version", help="Dataset version (default: latest).")
@@ -44,12 +44,6 @@ TimingOpt = Annotated[
     str, typer.Option("--fill-timing", help="next_open | next_close | same_close")
 ]
 ShortOpt = Annotated[bool, typer.Option("--allow-short", help="Allow short positions.")]
-
-
-def _settings(ctx: typer.Context) -> Any:
-    from quant.cli import settings  # the root module imports this one
-
-    return settings(ctx)
 
 
 def _pin(lake: str, dataset: str, version: int | None, tag: str | None) -> int:
@@ -97,7 +91,7 @@ def optimize(
     from quant.backtest.walkforward import parse_walk_forward
     from quant.data.store import DatasetStore
 
-    lake = str(_settings(ctx).lake)
+    lake = str(settings(ctx).lake)
     request = OptimizeRequest(
         strategy=strategy,
         symbol=symbol,
@@ -146,12 +140,14 @@ def check_lookahead_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Re-run a strategy on truncated histories; exit 1 if any past decision changes."""
+    from pydantic import ValidationError
+
     from quant.backtest.cli_args import parse_params
     from quant.backtest.lookahead import check_lookahead
     from quant.backtest.optimize import engine_options
     from quant.backtest.runner import BacktestFactory, BarsRef, params_model
 
-    lake = str(_settings(ctx).lake)
+    lake = str(settings(ctx).lake)
     model = params_model(strategy)
     try:
         params = model(**parse_params(param or [])).model_dump()
