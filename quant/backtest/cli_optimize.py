@@ -85,6 +85,8 @@ def optimize(
     """Search a strategy's parameters (grid or genetic, optionally walk-forward); store results."""
     if not grid and not genetic:
         raise QuantError("give --grid name=start:stop:step (repeatable) or --genetic")
+    from tqdm import tqdm
+
     from quant.backtest.cli_args import parse_params
     from quant.backtest.optimize import OptimizeRequest, engine_options, run_optimization
     from quant.backtest.optimize_results import summary, write_optimization
@@ -108,7 +110,10 @@ def optimize(
         workers=workers,
         config=engine_options(cash, sizing, fees, slippage, fill_timing, allow_short),
     )
-    opt = run_optimization(lake, request)
+    what = "genetic search" if genetic else "grid search"
+    what = f"walk-forward {what}" if walk else what
+    with tqdm(desc=what, unit=" backtests", disable=None, leave=False) as bar:
+        opt = run_optimization(lake, request, progress=bar.update)
     info = write_optimization(DatasetStore(lake), opt)
     out = summary(opt, top) | {"optimizations_version": info.version}
     if as_json:
@@ -122,7 +127,7 @@ def optimize(
     emit(table, False)
     if opt.walk is not None:
         typer.echo("\nstitched out-of-sample metrics")
-        typer.echo(opt.walk.stitched.to_markdown())
+        emit(opt.walk.stitched.to_dict(), False)
 
 
 @app.command("check-lookahead")

@@ -95,7 +95,7 @@ def show_cmd(
             True,
         )
         return
-    typer.echo(f"{name} @ version {v}: {info.rows_total} rows (showing {len(rows)})")
+    typer.echo(f"{name} @ version {v}: {info.rows_total:,} rows (showing {len(rows)})")
     emit(rows, False)
 
 
