@@ -39,6 +39,14 @@ def test_bad_config_exits_2_naming_the_field(monkeypatch):
     assert "Traceback" not in out.stderr
 
 
+def test_help_needs_no_settings_but_every_command_checks_them(monkeypatch):
+    monkeypatch.setenv("QUANT_LOG_LEVEL", "loud")
+    assert run("data", "--help").returncode == 0
+    out = run("samples", "list")
+    assert out.returncode == 2
+    assert "QUANT_LOG_LEVEL" in out.stderr
+
+
 def test_lake_option_overrides_env_in_json_output(tmp_path):
     out = run("--lake", str(tmp_path / "elsewhere"), "config", "show", "--json")
     assert out.returncode == 0, out.stderr
