@@ -65,14 +65,25 @@ def optimize(
     ] = None,
     param: ParamOpt = None,
     genetic: Annotated[bool, typer.Option("--genetic", help="Genetic search.")] = False,
-    population: Annotated[int, typer.Option("--population", min=2)] = 20,
-    generations: Annotated[int, typer.Option("--generations", min=1)] = 10,
+    population: Annotated[
+        int, typer.Option("--population", min=2, help="Candidates per generation (genetic).")
+    ] = 20,
+    generations: Annotated[
+        int, typer.Option("--generations", min=1, help="Generations (genetic).")
+    ] = 10,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the genetic search.")] = 0,
     walk: Annotated[
         str | None, typer.Option("--walk-forward", help="TRAIN:TEST window lengths in bars.")
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
-    objective: Annotated[str, typer.Option("--objective", help="Metric to maximise.")] = "sharpe",
+    objective: Annotated[
+        str,
+        typer.Option(
+            "--objective",
+            help="Metric to optimise, e.g. sharpe, sortino, calmar, total_return, max_drawdown "
+            "(drawdown, volatility, VaR/ES, fees and turnover are minimised).",
+        ),
+    ] = "sharpe",
     top: Annotated[int, typer.Option("--top", min=1, help="Rows of the top table.")] = 10,
     cash: CashOpt = 100_000.0,
     sizing: SizingOpt = "fraction:1",
