@@ -11,7 +11,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 UI_PORT ?= 3000
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help install install-bench demo test ui lab bench lint format dagster-home clean
+.PHONY: help install install-bench demo shell test ui lab bench lint format dagster-home clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -32,6 +32,12 @@ dagster-home:
 
 demo: install dagster-home  ## Run the whole pipeline on the shipped samples
 	$(BIN)/python -m assets.demo
+	@echo "the quant command is $(BIN)/quant: try '$(BIN)/quant data list'," \
+		"or 'make shell' (or 'source $(BIN)/activate') to have 'quant' on PATH"
+
+shell: install  ## A sub-shell with .venv active: `quant` on PATH (exit to leave)
+	@echo "quant is on PATH in this shell; type exit to leave"
+	@exec env VIRTUAL_ENV=$(CURDIR)/.venv PATH=$(CURDIR)/.venv/bin:$$PATH $${SHELL:-bash} -i
 
 test: install dagster-home  ## Run the whole test suite
 	$(BIN)/pytest -q

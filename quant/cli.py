@@ -1,4 +1,10 @@
-"""The ``quant`` command: global options here, each domain's commands in its own module."""
+"""The ``quant`` command: global options here, each domain's commands in its own module.
+
+Import rule (keeps ``quant --help`` fast, see ARCHITECTURE.md "The CLI"): this module and
+every sub-command module (``quant/*/cli*.py``) import only typer, ``quant.cli_context``,
+``quant.cli_output``, ``quant.errors`` and other light modules at the top; the store, numba,
+polars, DuckDB, pyarrow and the engine are imported inside the command bodies.
+"""
 
 from __future__ import annotations
 
@@ -11,34 +17,21 @@ import typer
 
 from quant.backtest import cli as backtest_cli
 from quant.backtest import cli_optimize
+from quant.cli_context import CliState, new_app, settings
 from quant.cli_output import JsonOpt, emit
-from quant.config import Settings, load_settings
-from quant.data import samples
 from quant.data.cli import data_app
 from quant.errors import QuantError
-from quant.log import setup_logging
 
-app = typer.Typer(
-    name="quant",
-    help="Versioned market data, numba backtests and live trading from one core.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
+app = new_app(
+    "Versioned market data, numba backtests and live trading from one core.", name="quant"
 )
-config_app = typer.Typer(help="Inspect the effective configuration.", no_args_is_help=True)
-samples_app = typer.Typer(
-    help="The real market data shipped in data/samples.", no_args_is_help=True
-)
+config_app = new_app("Inspect the effective configuration.")
+samples_app = new_app("The real market data shipped in data/samples.")
 app.add_typer(config_app, name="config")
 app.add_typer(samples_app, name="samples")
 app.add_typer(data_app, name="data")
 app.add_typer(backtest_cli.app)  # quant backtest
 app.add_typer(cli_optimize.app)  # quant optimize, quant check-lookahead
-
-
-def settings(ctx: typer.Context) -> Settings:
-    """The Settings resolved by the root callback (env + TOML + ``--lake``)."""
-    return ctx.find_root().obj
 
 
 def _version(value: bool) -> None:
@@ -58,10 +51,8 @@ def root(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
-    """Resolve settings once and set up logging for every command."""
-    cfg = load_settings(lake=lake)
-    setup_logging(cfg.log_dir, cfg.log_level)
-    ctx.obj = cfg
+    """Versioned market data, numba backtests and live trading from one core."""
+    ctx.obj = CliState(lake=lake)  # settings and logging resolve on first use
 
 
 @config_app.command("show")
@@ -71,8 +62,11 @@ def config_show(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 
 @samples_app.command("list")
-def samples_list(as_json: JsonOpt = False) -> None:
+def samples_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List the shipped sample files with their rows on disk and checksums."""
+    from quant.data import samples
+
+    settings(ctx)  # invalid settings stop every command at start
     rows = [samples.describe(s) for s in samples.SAMPLES]
     if as_json:
         emit(rows, True)

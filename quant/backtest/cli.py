@@ -12,10 +12,12 @@ from typing import Annotated, Any
 import typer
 
 from quant.backtest.cli_optimize import FeesOpt, SlippageOpt
+from quant.backtest.cli_options import StrategyArg
+from quant.cli_context import new_app, settings
 from quant.cli_output import JsonOpt, emit
 from quant.errors import QuantError
 
-app = typer.Typer(no_args_is_help=True)
+app = new_app()
 
 
 class NoBarsError(QuantError):
@@ -51,7 +53,7 @@ def _load_bars(lake: str, dataset: str, version, tag, symbols, start, end) -> tu
 @app.command("backtest")
 def backtest(
     ctx: typer.Context,
-    strategy: Annotated[str, typer.Argument(help="Strategy name (see strategies/).")],
+    strategy: StrategyArg,
     symbol: Annotated[
         list[str], typer.Option("--symbol", help="Symbol to trade (repeat for several).")
     ],
@@ -92,14 +94,13 @@ def backtest(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Backtest STRATEGY on stored bars; print metrics (``--json``: metrics, trades, fills)."""
+    """Backtest STRATEGY on stored bars; print metrics (with --json also trades and fills)."""
     from pydantic import ValidationError
 
     from quant.backtest import cli_args
     from quant.backtest.config import BacktestConfig
     from quant.backtest.engine import run_backtest
     from quant.backtest.strategy import resolve, validate_params
-    from quant.cli import settings
 
     mod = resolve(strategy)
     params = validate_params(mod, cli_args.parse_params(param or []))

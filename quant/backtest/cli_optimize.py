@@ -6,20 +6,20 @@ Heavy modules (the engine, numba kernels, the store) are imported inside the com
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
+from quant.backtest.cli_options import StrategyArg
+from quant.cli_context import new_app, settings
 from quant.cli_output import JsonOpt, emit
 from quant.errors import QuantError
 
-app = typer.Typer(no_args_is_help=True)
+app = new_app()
 
 #: Exit code of ``check-lookahead`` when a past decision changed (errors exit 2).
 LOOKAHEAD_FOUND = 1
 
-StrategyArg = Annotated[str, typer.Argument(help="Strategy module name in strategies/.")]
 DatasetOpt = Annotated[str, typer.Option("--dataset", help="Bars dataset name.")]
 VersionOpt = Annotated[
     int | None, typer.Option("--version", help="Dataset version (default: latest).")
@@ -49,12 +49,6 @@ TimingOpt = Annotated[
 ShortOpt = Annotated[bool, typer.Option("--allow-short", help="Allow short positions.")]
 
 
-def _settings(ctx: typer.Context) -> Any:
-    from quant.cli import settings  # the root module imports this one
-
-    return settings(ctx)
-
-
 def _pin(lake: str, dataset: str, version: int | None, tag: str | None) -> int:
     from quant.data.store import DatasetStore
 
@@ -74,14 +68,25 @@ def optimize(
     ] = None,
     param: ParamOpt = None,
     genetic: Annotated[bool, typer.Option("--genetic", help="Genetic search.")] = False,
-    population: Annotated[int, typer.Option("--population", min=2)] = 20,
-    generations: Annotated[int, typer.Option("--generations", min=1)] = 10,
+    population: Annotated[
+        int, typer.Option("--population", min=2, help="Candidates per generation (genetic).")
+    ] = 20,
+    generations: Annotated[
+        int, typer.Option("--generations", min=1, help="Generations (genetic).")
+    ] = 10,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the genetic search.")] = 0,
     walk: Annotated[
         str | None, typer.Option("--walk-forward", help="TRAIN:TEST window lengths in bars.")
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
-    objective: Annotated[str, typer.Option("--objective", help="Metric to maximise.")] = "sharpe",
+    objective: Annotated[
+        str,
+        typer.Option(
+            "--objective",
+            help="Metric to optimise, e.g. sharpe, sortino, calmar, total_return, max_drawdown "
+            "(drawdown, volatility, VaR/ES, fees and turnover are minimised).",
+        ),
+    ] = "sharpe",
     top: Annotated[int, typer.Option("--top", min=1, help="Rows of the top table.")] = 10,
     cash: CashOpt = 100_000.0,
     sizing: SizingOpt = "fraction:1",
@@ -96,13 +101,15 @@ def optimize(
     """Search a strategy's parameters (grid or genetic, optionally walk-forward); store results."""
     if not grid and not genetic:
         raise QuantError("give --grid name=start:stop:step (repeatable) or --genetic")
+    from tqdm import tqdm
+
     from quant.backtest.cli_args import parse_date, parse_params
     from quant.backtest.optimize import OptimizeRequest, engine_options, run_optimization
     from quant.backtest.optimize_results import summary, write_optimization
     from quant.backtest.walkforward import parse_walk_forward
     from quant.data.store import DatasetStore
 
-    lake = str(_settings(ctx).lake)
+    lake = str(settings(ctx).lake)
     request = OptimizeRequest(
         strategy=strategy,
         symbol=symbol,
@@ -121,7 +128,10 @@ def optimize(
         start=parse_date(start, "--start"),
         end=parse_date(end, "--end"),
     )
-    opt = run_optimization(lake, request)
+    what = "genetic search" if genetic else "grid search"
+    what = f"walk-forward {what}" if walk else what
+    with tqdm(desc=what, unit=" backtests", disable=None, leave=False) as bar:
+        opt = run_optimization(lake, request, progress=bar.update)
     info = write_optimization(DatasetStore(lake), opt)
     out = summary(opt, top) | {"optimizations_version": info.version}
     if as_json:
@@ -136,7 +146,7 @@ def optimize(
     emit(table, False)
     if opt.walk is not None:
         typer.echo("\nstitched out-of-sample metrics")
-        typer.echo(opt.walk.stitched.to_markdown())
+        emit(opt.walk.stitched.to_dict(), False)
 
 
 @app.command("check-lookahead")
@@ -165,12 +175,14 @@ def check_lookahead_cmd(
     Truncates after every bar where the decision changes, at the last bar and at ``--checks``
     spread points; the output says how many points were compared.
     """
+    from pydantic import ValidationError
+
     from quant.backtest.cli_args import parse_params
     from quant.backtest.lookahead import check_lookahead
     from quant.backtest.optimize import engine_options
     from quant.backtest.runner import BacktestFactory, BarsRef, params_model
 
-    lake = str(_settings(ctx).lake)
+    lake = str(settings(ctx).lake)
     model = params_model(strategy)
     try:
         params = model(**parse_params(param or [])).model_dump()

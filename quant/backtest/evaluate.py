@@ -51,11 +51,17 @@ def _evaluate_indexed(
 class EvaluationPool:
     """Context manager evaluating batches of parameter sets; ``workers=1`` runs in-process."""
 
-    def __init__(self, factory: EvaluatorFactory, workers: int = 1) -> None:
+    def __init__(
+        self,
+        factory: EvaluatorFactory,
+        workers: int = 1,
+        progress: Callable[[int], object] | None = None,
+    ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.factory = factory
         self.workers = workers
+        self.progress = progress  # called with 1 after each evaluated parameter set
         self._serial: Evaluator | None = None
         self._executor: ProcessPoolExecutor | None = None
 
@@ -87,11 +93,16 @@ class EvaluationPool:
     ) -> list[dict[str, Any]]:
         """Metrics dict of every parameter set on the bar range, in the order given."""
         if self._serial is not None:
-            return [self._serial(p, bars) for p in batch]
+            return [self._tick(self._serial(p, bars)) for p in batch]
         if self._executor is None:
             raise RuntimeError("EvaluationPool used outside its `with` block")
         chunk = max(1, len(batch) // (self.workers * 4))
         tasks = [(i, p, bars) for i, p in enumerate(batch)]
-        out = list(self._executor.map(_evaluate_indexed, tasks, chunksize=chunk))
+        out = [self._tick(r) for r in self._executor.map(_evaluate_indexed, tasks, chunksize=chunk)]
         out.sort(key=lambda pair: pair[0])
         return [metrics for _, metrics in out]
+
+    def _tick(self, result: Any) -> Any:
+        if self.progress is not None:
+            self.progress(1)
+        return result

@@ -134,8 +134,13 @@ def _searcher(
     return search
 
 
-def run_optimization(lake: str | Path, request: OptimizeRequest) -> Optimization:
-    """Run the request against the lake (bars read by version; nothing written)."""
+def run_optimization(
+    lake: str | Path, request: OptimizeRequest, progress: Callable[[int], object] | None = None
+) -> Optimization:
+    """Run the request against the lake (bars read by version; nothing written).
+
+    ``progress`` (optional) is called with 1 after every evaluated parameter set.
+    """
     check_objective(request.objective)
     engine_config(request.config)  # fail before any work on a bad config
     space = build_request_space(request)
@@ -150,10 +155,10 @@ def run_optimization(lake: str | Path, request: OptimizeRequest) -> Optimization
     run_id = run_id_of(request, version)
     runner = factory.runner()
     if request.walk_forward is None:
-        with EvaluationPool(factory, request.workers) as pool:
+        with EvaluationPool(factory, request.workers, progress) as pool:
             found = search(pool, None)
         return Optimization(request, run_id, version, runner.n_bars, space, search=found)
     windows = walk_forward_windows(runner.n_bars, *request.walk_forward)
-    with EvaluationPool(factory, request.workers) as pool:
+    with EvaluationPool(factory, request.workers, progress) as pool:
         walk = walk_forward(search, pool, runner, windows)
     return Optimization(request, run_id, version, runner.n_bars, space, walk=walk)

@@ -6,18 +6,18 @@ themselves to it.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from quant.cli_context import new_app, settings
 from quant.cli_output import JsonOpt, emit
-from quant.data.store import DatasetStore
-from quant.data.store.errors import CorruptDataset
 
-data_app = typer.Typer(
-    help="Versioned datasets: history, time travel, rollback, tags.", no_args_is_help=True
-)
-snapshot_app = typer.Typer(help="Named sets of dataset versions.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from quant.data.store import DatasetStore
+
+data_app = new_app("Versioned datasets: history, time travel, rollback, tags.")
+snapshot_app = new_app("Named sets of dataset versions.")
 data_app.add_typer(snapshot_app, name="snapshot")
 
 VERSION_COLUMNS = [
@@ -35,7 +35,7 @@ VERSION_COLUMNS = [
 
 def open_store(ctx: typer.Context) -> DatasetStore:
     """The DatasetStore of the lake chosen by settings / ``--lake``."""
-    from quant.cli import settings
+    from quant.data.store import DatasetStore
 
     cfg = settings(ctx)
     return DatasetStore(cfg.lake, lock_timeout_s=cfg.lock_timeout_s)
@@ -95,7 +95,7 @@ def show_cmd(
             True,
         )
         return
-    typer.echo(f"{name} @ version {v}: {info.rows_total} rows (showing {len(rows)})")
+    typer.echo(f"{name} @ version {v}: {info.rows_total:,} rows (showing {len(rows)})")
     emit(rows, False)
 
 
@@ -241,6 +241,8 @@ def verify_cmd(
     report = open_store(ctx).verify(name, all_versions=all_versions)
     emit(report if as_json else report["versions"], as_json)
     if not report["ok"]:
+        from quant.data.store.errors import CorruptDataset
+
         bad = [str(v["version"]) for v in report["versions"] if not v["ok"]]
         raise CorruptDataset(f"dataset '{name}': checksum mismatch at version(s) {', '.join(bad)}")
 

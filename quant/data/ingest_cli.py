@@ -6,10 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from tqdm import tqdm
 
 from quant.cli_output import JsonOpt, emit
-from quant.data import ingest as ingest_mod
 from quant.data.cli import data_app, open_store
 
 _COLUMNS = [
@@ -64,6 +62,10 @@ def ingest_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Stream bar files into DATASET in chunks; bad rows go to the quarantine dataset."""
+    from tqdm import tqdm
+
+    from quant.data import ingest as ingest_mod
+
     store = open_store(ctx)
     with tqdm(unit=" rows", desc="ingest", disable=None, leave=False) as bar:
 
