@@ -80,13 +80,16 @@ def samples_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 def main() -> None:
     """Console entry point: run the app; a QuantError, or an I/O or storage error that no
     layer below named (disk full, read-only folder), becomes a message and exit code 2."""
-    from quant.data.store.guard import STORAGE_ERRORS, describe
-
     try:
         app()
     except QuantError as err:
         typer.echo(f"error: {err}", err=True)
         sys.exit(err.exit_code)
-    except STORAGE_ERRORS as err:
+    except Exception as err:
+        # Imported only on this path: the store package loads polars and deltalake.
+        from quant.data.store.guard import STORAGE_ERRORS, describe
+
+        if not isinstance(err, STORAGE_ERRORS):
+            raise
         typer.echo(f"error: {describe(err)}", err=True)
         sys.exit(2)
