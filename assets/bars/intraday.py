@@ -41,6 +41,7 @@ def bars_1h(context: dg.AssetExecutionContext, store: StoreResource) -> dg.Mater
         hourly,
         message=f"resample bars_5m v{upstream} to 1h",
         lineage={"bars_5m": upstream},
+        skip_unchanged=True,  # the same hourly bars again: no new version
     )
     context.log.info(f"bars_1h v{info.version}: {hourly.height} hourly bars")
     return store_result(
