@@ -4,7 +4,7 @@
 from a cold start. The start-up need is measured, not guessed: :func:`warm_up` makes one
 tiny store write into a temporary lake, so the Delta writer runtime, the Parquet encoder and
 the checksum kernel (compiled when numba's cache is cold) are resident, and the process's
-high-water RSS so far (``getrusage``) is what it needed before any data. The budget above the
+high-water RSS so far (``VmHWM``) is what it needed before any data. The budget above the
 current RSS, less a fixed headroom, is divided by :data:`BYTES_PER_ROW` (the measured
 working set per row of chunk size) to give the rows per chunk; RSS is then flat in file
 size. A budget below ``start-up need + one minimum chunk`` is refused before any write, naming
@@ -45,8 +45,20 @@ def current_rss() -> int:
     return int(psutil.Process().memory_info().rss)
 
 
-def peak_rss() -> int:
-    """High-water resident memory of this process since it started (bytes)."""
+def peak_rss(pid: int | str = "self") -> int:
+    """High-water resident memory of a process's own address space (bytes).
+
+    Linux: ``VmHWM`` of ``/proc/<pid>/status``. Not ``getrusage``: its ``ru_maxrss`` keeps the
+    high-water mark of whatever the process was before ``exec`` (e.g. a large parent that
+    spawned it), which would overstate the need. Elsewhere: ``ru_maxrss`` of this process.
+    """
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(peak if sys.platform == "darwin" else peak * 1024)  # Linux reports KiB
 
