@@ -8,7 +8,7 @@ from pathlib import Path
 
 import psutil
 
-from quant.data.ingest_budget import peak_rss
+from quant.data.ingest_budget import vm_hwm
 
 
 def wait_with_peak_rss(proc: psutil.Popen, interval_s: float = 0.01) -> tuple[int, bytes, bytes]:
@@ -39,7 +39,7 @@ def run_with_peak_hwm(cmd: list[str], env: dict[str, str]) -> tuple[int, int, st
             while proc.poll() is None:
                 with contextlib.suppress(psutil.Error):  # before exec: the parent's memory
                     started = started or psutil.Process(proc.pid).cmdline()[-len(cmd) :] == cmd
-                if started:
-                    peak = max(peak, peak_rss(proc.pid))
+                if started:  # an exited (zombie) process has no VmHWM: None
+                    peak = max(peak, vm_hwm(proc.pid) or 0)
                 time.sleep(0.005)
         return peak, proc.returncode, out.read_text(), err.read_text()
