@@ -1,10 +1,10 @@
 """Memory budget of an ingest: the process's measured start-up need and the chunk size left.
 
 ``--max-memory-mb`` bounds the peak resident memory (RSS) of the whole ``quant`` process,
-from a cold start. The start-up need is measured, not guessed: :func:`warm_up` makes one
-tiny store write into a temporary lake, so the Delta writer runtime, the Parquet encoder and
-the checksum kernel (compiled when numba's cache is cold) are resident, and the process's
-high-water RSS so far (``getrusage``) is what it needed before any data. The budget above the
+from a cold start. The start-up need is measured, not guessed: :func:`warm_up` ingests a small
+generated file into a temporary lake, so the Delta writer runtime, the Parquet encoder, the
+checksum kernel (compiled when numba's cache is cold) and the parser threads are resident; the
+process's high-water RSS so far (``VmHWM``) is what it needed before any data. The budget above the
 current RSS, less a fixed headroom, is divided by :data:`BYTES_PER_ROW` (the measured
 working set per row of chunk size) to give the rows per chunk; RSS is then flat in file
 size. A budget below ``start-up need + one minimum chunk`` is refused before any write, naming
@@ -34,6 +34,8 @@ BYTES_PER_ROW = 1200
 #: larger encoder and thread buffers); measured ~55 MiB on 2 cores (bytes).
 HEADROOM = 72 * MIB
 MIN_CHUNK_ROWS = 1_000
+#: How much the start-up need of two runs differs (thread timing); measured 1-3 MiB (bytes).
+START_VARIANCE = 16 * MIB
 MAX_CHUNK_ROWS = 2_000_000
 DEFAULT_CHUNK_ROWS = 250_000
 #: Rows of the generated file :func:`warm_up` ingests (in two chunks).
@@ -45,10 +47,29 @@ def current_rss() -> int:
     return int(psutil.Process().memory_info().rss)
 
 
+def vm_hwm(pid: int | str = "self") -> int | None:
+    """Linux ``VmHWM`` of ``/proc/<pid>/status``: the kernel's high-water resident memory of
+    the process's own address space (bytes); None where there is none (not Linux, exited)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
 def peak_rss() -> int:
-    """High-water resident memory of this process since it started (bytes)."""
+    """High-water resident memory of this process (bytes): ``VmHWM`` on Linux. Not
+    ``getrusage`` there: its ``ru_maxrss`` keeps the high-water mark of whatever the process
+    was before ``exec`` (e.g. a large parent that spawned it), which would overstate the need.
+    """
+    hwm = vm_hwm()
+    if hwm is not None:
+        return hwm
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak if sys.platform == "darwin" else peak * 1024)  # Linux reports KiB
+    return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
 def warm_up() -> None:
@@ -103,11 +124,12 @@ def chunk_rows_for_budget(
     budget = int(max_memory_mb * MIB)
     need = startup_need(rss, peak)
     if budget < need:
+        minimum = math.ceil((need + START_VARIANCE) / MIB)  # the next run's start-up may differ
         raise IngestError(
             f"--max-memory-mb {max_memory_mb:g} is too small: before reading any data this "
             f"process needs {peak / MIB:.0f} MiB at its peak ({rss / MIB:.0f} MiB resident: "
             f"libraries, the Delta writer, the checksum kernel) plus room for one chunk of "
-            f"{MIN_CHUNK_ROWS:,} rows; allow at least {math.ceil(need / MIB)} MiB"
+            f"{MIN_CHUNK_ROWS:,} rows; allow at least {minimum} MiB"
         )
     rows = (budget - rss - HEADROOM) // BYTES_PER_ROW
     return int(min(rows, MAX_CHUNK_ROWS))

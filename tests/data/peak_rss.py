@@ -1,12 +1,14 @@
 """Peak resident memory of a child process, sampled while it runs (tests and benchmarks)."""
 
-import os
+import contextlib
 import subprocess
-import sys
+import tempfile
 import time
 from pathlib import Path
 
 import psutil
+
+from quant.data.ingest_budget import vm_hwm
 
 
 def wait_with_peak_rss(proc: psutil.Popen, interval_s: float = 0.01) -> tuple[int, bytes, bytes]:
@@ -22,15 +24,22 @@ def wait_with_peak_rss(proc: psutil.Popen, interval_s: float = 0.01) -> tuple[in
     return peak, out, err
 
 
-def run_with_exact_peak_rss(
-    cmd: list[str], env: dict[str, str], workdir: Path
-) -> tuple[int, int, str, str]:
-    """Run ``cmd`` to the end; return (its high-water RSS in bytes as the kernel counted it,
-    exit code, stdout, stderr). Output goes through files in ``workdir``."""
-    out, err = workdir / "stdout.txt", workdir / "stderr.txt"
-    with out.open("wb") as fo, err.open("wb") as fe:
-        proc = subprocess.Popen(cmd, env=env, stdout=fo, stderr=fe)
-        _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-    return peak, proc.returncode, out.read_text(), err.read_text()
+def run_with_peak_hwm(cmd: list[str], env: dict[str, str]) -> tuple[int, int, str, str]:
+    """Run ``cmd`` to the end; return (the highest ``VmHWM`` -- the kernel's high-water RSS of
+    its own address space -- read while it ran, in bytes; exit code; stdout; stderr).
+
+    ``VmHWM`` is monotonic, so sampling it misses only growth in the last interval (exit).
+    ``wait4``'s ``ru_maxrss`` is not used: it includes the spawning parent's high-water mark.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
+        with out.open("wb") as fo, err.open("wb") as fe:
+            proc = subprocess.Popen(cmd, env=env, stdout=fo, stderr=fe)
+            peak, started = 0, False
+            while proc.poll() is None:
+                with contextlib.suppress(psutil.Error):  # before exec: the parent's memory
+                    started = started or psutil.Process(proc.pid).cmdline()[-len(cmd) :] == cmd
+                if started:  # an exited (zombie) process has no VmHWM: None
+                    peak = max(peak, vm_hwm(proc.pid) or 0)
+                time.sleep(0.005)
+        return peak, proc.returncode, out.read_text(), err.read_text()
