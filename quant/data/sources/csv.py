@@ -26,7 +26,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from quant.data.bars import PRICES
+from quant.data.bars import BAR_COLUMNS, PRICES
 from quant.data.sources.base import Chunk
 from quant.data.sources.formats import CsvLayout, SourceError, detect, parse_ts
 
@@ -207,6 +207,10 @@ class CsvSource:
         the bar columns and ``parse_reason``."""
         cols, ncols = self.layout.columns, self.layout.ncols
         df = self._split(block).rename({f"_f{i}": c for i, c in enumerate(cols)})
+        given = {"symbol": self.symbol, "timeframe": self.timeframe, "adj_close": None}
+        df = df.with_columns(
+            pl.lit(v, pl.String).alias(c) for c, v in given.items() if v or c not in cols
+        )
         last_line = first_line - 1 + block.count(b"\n") + (not block.endswith(b"\n"))
         if b'"' in block:  # a quoted field may hold newlines: a record spans 1 + that many lines
             span = pl.col("raw").str.count_matches("\n", literal=True).cast(pl.Int64) + 1
@@ -217,14 +221,12 @@ class CsvSource:
         if df["_nfields"].ne(ncols).any():
             row = pl.when(pl.col("_nfields") == ncols).then(row)
             row = row.otherwise(pl.col("raw").str.strip_chars(" \t\r") != "")
-        text = (pl.col(c).str.strip_chars() for c in _TYPED if c in cols)
         df = df.with_columns(
             end.alias("_end"),
             row.alias("_row"),
-            *(t.cast(pl.Float64, strict=False) for t in text),
-            (pl.col("adj_close").str.strip_chars() != "").alias("_adj_given")
-            if "adj_close" in cols
-            else pl.lit(False).alias("_adj_given"),
+            pl.col("symbol", "timeframe").str.strip_chars(),
+            *(pl.col(c).str.strip_chars().cast(pl.Float64, strict=False) for c in _TYPED),
+            (pl.col("adj_close").str.strip_chars() != "").fill_null(False).alias("_adj_given"),
         ).with_columns((pl.col("_end") - span + 1).alias("line"))
         # a quote left open swallows the block's last newline: its record never ended
         unclosed = b'"' in block and df["_end"][-1] > last_line
@@ -233,64 +235,41 @@ class CsvSource:
         if df["_end"][-1] != last_line:  # never expected: resuming needs exact line numbers
             raise SourceError(f"{self.path}: lines {first_line}-{last_line} do not split evenly")
         df = pl.concat([df, parse_ts(self.layout, df)], how="horizontal")
-        faults = self._faults(unclosed)
-        doubtful = df.select((pl.col("_nfields") != ncols) | pl.any_horizontal(faults.values()))
-        reason = self._reason(faults, block) if doubtful.to_series().any() else None
-        return df.select("line", "_end", "raw", "_row", *self._bar_columns(reason))
-
-    def _symbol_and_timeframe(self) -> tuple[pl.Expr, pl.Expr]:
-        has = set(self.layout.columns)
-        symbol = pl.col("symbol").str.strip_chars() if "symbol" in has else pl.lit(None, pl.String)
-        tf = pl.col("timeframe").str.strip_chars() if "timeframe" in has else pl.lit(None)
-        return (
-            pl.lit(self.symbol) if self.symbol else symbol,
-            pl.lit(self.timeframe) if self.timeframe else tf.cast(pl.String),
+        return df.select(
+            "line",
+            "_end",
+            "raw",
+            "_row",
+            *(pl.col("_ts").alias("ts") if c == "ts" else c for c in BAR_COLUMNS),
+            self._reason(df, unclosed, cut_short=not block.endswith(b"\n")),
         )
 
-    def _faults(self, unclosed: bool) -> dict[str, pl.Expr]:
-        """Per fault a record can have (besides its field count), where it has it."""
-        symbol, _ = self._symbol_and_timeframe()
-        adj = pl.col("adj_close") if "adj_close" in self.layout.columns else pl.lit(0.0)
+    def _reason(self, df: pl.DataFrame, unclosed: bool, cut_short: bool) -> pl.Expr:
+        """``parse_reason``: the ``"; "``-joined faults of each record, null if none."""
+        ncols = self.layout.ncols
         last = pl.int_range(pl.len()) == pl.len() - 1
-        return {
+        faults = {
             "unparseable_ts": pl.col("_ts").is_null() & ~pl.col("_ts_far"),
             "ts_out_of_range": pl.col("_ts_far"),
             **{f"unparseable_{c}": pl.col(c).is_null() for c in _NUMERIC},
-            "unparseable_adj_close": adj.is_null() & pl.col("_adj_given"),
-            "missing_symbol": symbol.fill_null("") == "",
+            "unparseable_adj_close": pl.col("adj_close").is_null() & pl.col("_adj_given"),
+            "missing_symbol": pl.col("symbol").fill_null("") == "",
             "unclosed_quote": last & unclosed,
         }
-
-    def _reason(self, faults: dict[str, pl.Expr], block: bytes) -> pl.Expr:
-        """The ``"; "``-joined faults of each record (a wrong field count says only that)."""
-        ncols = self.layout.ncols
+        wrong_count = pl.col("_nfields") != ncols
+        if not df.select((wrong_count | pl.any_horizontal(faults.values())).any()).item():
+            return pl.lit(None, pl.String).alias("parse_reason")  # the common case
         joined = pl.concat_str(
             [pl.when(e).then(pl.lit(n)) for n, e in faults.items()],
             separator="; ",
             ignore_nulls=True,
         )
         counts = pl.format("wrong_column_count (expected {}, got {})", pl.lit(ncols), "_nfields")
-        reason = pl.when(pl.col("_nfields") != ncols).then(counts).when(joined != "").then(joined)
-        if block.endswith(b"\n"):
-            return reason
-        last = pl.int_range(pl.len()) == pl.len() - 1  # the file's last record, cut short
-        cut = pl.concat_str([pl.lit("truncated_last_line; "), reason])
-        return pl.when(last & reason.is_not_null()).then(cut).otherwise(reason)
-
-    def _bar_columns(self, reason: pl.Expr | None) -> list[pl.Expr]:
-        """Expressions for the canonical bar columns and ``parse_reason``."""
-        symbol, tf = self._symbol_and_timeframe()
-        adj = (
-            pl.col("adj_close") if "adj_close" in self.layout.columns else pl.lit(None, pl.Float64)
-        )
-        return [
-            symbol.alias("symbol"),
-            pl.col("_ts").alias("ts"),
-            *(pl.col(c) for c in _NUMERIC),
-            adj.alias("adj_close"),
-            tf.alias("timeframe"),
-            (pl.lit(None, pl.String) if reason is None else reason).alias("parse_reason"),
-        ]
+        reason = pl.when(wrong_count).then(counts).when(joined != "").then(joined)
+        if cut_short:  # the file's last record lacks its newline
+            cut = pl.concat_str([pl.lit("truncated_last_line; "), reason])
+            reason = pl.when(last & reason.is_not_null()).then(cut).otherwise(reason)
+        return reason.alias("parse_reason")
 
 
 def _chunk(frame: pl.DataFrame, is_last: bool) -> Chunk:
