@@ -17,8 +17,9 @@ serves while it trades toward the intent, an exit while the position points away
 a stop-loss / take-profit while the position is the one the intent holds. What is missing
 is then added (an exit for a position against the intent, brackets for a position the
 intent keeps, an entry for the rest of the size). Within a bar a symbol's orders share one
-participation budget (``participation * volume``), taken in the order exit, entry, stop,
-target, so an entry waits until the exit before it is done and never trades through zero.
+participation budget (``participation * volume``, also across the two fill passes of a
+``same_close`` bar), taken in the order exit, entry, stop, target, so an entry waits until
+the exit before it is done and never trades through zero.
 
 ``book``, ``acct``, the strategy ``state`` and the record arrays are in/out, and records carry
 absolute bar numbers (``acct[A_BAR0]`` + local index), so a later call on the next bars
@@ -126,8 +127,12 @@ def _mark(book: np.ndarray, acct: np.ndarray) -> tuple[float, float]:
 
 
 @njit
-def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t, same):
-    """Let the symbol's working orders trade against bar t (``same``: only new market orders)."""
+def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t, same, used):
+    """Let the symbol's working orders trade against bar t (``same``: only new market orders).
+
+    ``used[s]``: units the symbol already traded in bar t (its participation budget is shared
+    by every order and by both calls of a ``same_close`` bar).
+    """
     o_, h_, l_, c_, v_ = bars
     sigma, adv = stats[0], stats[2]
     at_close = int(cfg[C_FILL_TIMING]) != FILL_NEXT_OPEN
@@ -150,7 +155,8 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
     clamp = cfg[C_CLAMP] != 0.0
     part = cfg[C_PARTICIPATION]
     vol = v_[t, s]
-    budget = (part * vol if vol > 0.0 else 0.0) if part > 0.0 else math.inf  # shared by the orders
+    budget = (part * vol if vol > 0.0 else 0.0) if part > 0.0 else math.inf
+    budget -= used[s]
     for slot in SLOTS:
         row = int(book[s, slot])
         if row < 0:
@@ -198,6 +204,7 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
                     continue
         if qty > 0.0:
             budget -= qty
+            used[s] += qty
             if clamped:
                 acct[A_N_CLAMPED] += 1.0
             apply_fill(orders, fills, trades, book, acct, row, tb, qty, price, fee, slip)
@@ -256,6 +263,7 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
     close_out = int(cfg[C_HALT_ACTION]) == HALT_ACTION_CLOSE
     b0 = int(acct[A_BAR0])
     room = ROOM_PER_SYMBOL * n_sym
+    used = np.zeros(n_sym)  # units traded per symbol within the current bar
     for t in range(n):
         if (
             orders.shape[0] - acct[A_N_ORDERS] < room
@@ -272,6 +280,7 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
             c = c_[t, s]
             if math.isnan(c):
                 continue
+            used[s] = 0.0
             if (
                 book[s, B_SLOT_EXIT] >= 0.0
                 or book[s, B_SLOT_ENTRY] >= 0.0
@@ -279,7 +288,7 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
                 or book[s, B_SLOT_TP] >= 0.0
             ):
                 _process_orders(
-                    bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t, False
+                    bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t, False, used
                 )
             book[s, B_LAST_CLOSE] = c
         eq, gross = _mark(book, acct)
@@ -324,7 +333,7 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
             for s in range(n_sym):
                 if not math.isnan(c_[t, s]):
                     _process_orders(
-                        bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t, True
+                        bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t, True, used
                     )
             eq, gross = _mark(book, acct)
         acct[A_EQUITY] = eq
