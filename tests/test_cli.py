@@ -120,3 +120,23 @@ def test_backtest_and_optimize_help_list_the_strategies(every_help_page):
     for page in ("backtest", "optimize", "check-lookahead"):
         text = " ".join(every_help_page["pages"][page].split())
         assert all(name in text for name in REGISTRY), page
+
+
+def test_no_module_imports_the_root_cli():
+    import ast
+    from pathlib import Path
+
+    import quant
+
+    root = Path(quant.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            if "quant.cli" in names:
+                offenders.append(str(path.relative_to(root)))
+    assert offenders == []

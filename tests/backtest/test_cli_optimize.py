@@ -140,3 +140,31 @@ def test_optimize_bad_or_empty_date_range_exits_2(monkeypatch, capsys, lake, dat
         "TEST", "--grid", "fast=2:4:2", *dates,
     )  # fmt: skip
     assert code == 2 and message in err
+
+
+def test_optimize_progress_bar_goes_to_a_terminal_stderr_and_json_stdout_stays_clean(lake):
+    import pty
+    import select
+    import termios
+
+    primary, replica = pty.openpty()  # stderr is a terminal: tqdm draws its bar there
+    termios.tcsetwinsize(replica, (24, 100))  # a new pty is 0 columns wide: no room for a bar
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", "from quant.cli import main; main()", "--lake", str(lake),
+             "optimize", "tests.backtest.causal_strategy", "--symbol", "TEST",
+             "--grid", "fast=2:6:2", "--grid", "slow=10:20:10", "--json"],
+            stdout=subprocess.PIPE, stderr=replica, text=True,
+            env=os.environ | {"PYTHONPATH": str(ROOT)}, timeout=300,
+        )  # fmt: skip
+        chunks = []  # the replica stays open here, so what the child wrote is still buffered
+        while select.select([primary], [], [], 0.5)[0]:
+            chunks.append(os.read(primary, 65536))
+    finally:
+        os.close(primary)
+        os.close(replica)
+    terminal = b"".join(chunks).decode(errors="replace")
+    assert out.returncode == 0, terminal
+    assert json.loads(out.stdout)["evaluated"] == 6
+    assert "grid search: 0 backtests" in terminal  # the bar (redrawn at most every 0.1 s)
+    assert "{" not in terminal  # no JSON on the terminal
