@@ -54,3 +54,11 @@ def read_loop(url: str, stop: Any, out: Any) -> None:
         except Exception as err:  # reported to the test, which asserts there are none
             errors.append(repr(err))
     out.put({"reads": reads, "bad": bad, "errors": errors[:5]})
+
+
+def claim_once(url: str, now_ns: int, out: Any) -> None:
+    """Claim one signal in a fresh process at a fixed clock; report the verdict."""
+    from quant.live.idempotency import IdempotencyGuard
+
+    guard = IdempotencyGuard(Ledger(url, clock=lambda: now_ns))
+    out.put(str(guard.claim("sma", "AAPL", 1_000, "enter_long").verdict))
