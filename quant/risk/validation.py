@@ -152,6 +152,9 @@ def _risk_limits(order: NewOrder, acct: AccountContext, cfg: ValidationConfig) -
     def fail(reason: str) -> OrderRejected:
         return OrderRejected("risk_limits", reason)
 
+    if not price > 0:
+        raise fail(f"no price to value the {order.symbol} order against the limits")
+
     if cap_position(units, price, acct.equity, cfg.max_position) < units:
         raise fail(f"position {units * price:.2f} would exceed {cfg.max_position:.0%} of equity")
     if cap_exposure(units, price, acct.equity, acct.gross_other, cfg.max_exposure) < units:

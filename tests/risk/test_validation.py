@@ -120,7 +120,7 @@ def test_reducing_order_passes_risk_limits_even_after_the_daily_loss() -> None:
         (replace(GOOD, limit_price=230.0), ACCT, "limit price 230.00 is 15.0% from the last"),
         (replace(GOOD, order_type="stop", limit_price=None, stop_price=150), ACCT, "stop price"),
         (
-            replace(GOOD, symbol="BTC", order_type="market", limit_price=None),
+            replace(GOOD, symbol="BTC", order_type="stop", limit_price=None, stop_price=200),
             replace(ACCT, last_price=None),
             "no last price for BTC",
         ),
@@ -135,6 +135,12 @@ def test_market_hours_stage() -> None:
     saturday = int(datetime(2024, 7, 6, 16, 0, tzinfo=UTC).timestamp() * 1e9)
     rej = _reject(acct=replace(ACCT, now_ns=saturday))
     assert rej.stage == "market_hours" and "market closed for AAPL" in rej.reason
+
+
+def test_growing_market_order_without_any_price_is_refused_by_risk_limits() -> None:
+    req = replace(GOOD, symbol="BTC", order_type="market", limit_price=None)
+    rej = _reject(req, replace(ACCT, last_price=None))
+    assert rej.stage == "risk_limits" and "no price to value the BTC order" in rej.reason
 
 
 def test_stages_run_in_the_documented_order() -> None:
