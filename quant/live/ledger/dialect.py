@@ -53,17 +53,21 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000) -> Engine:
     return engine
 
 
-def upsert(conn: Connection, table: Table, values: dict[str, Any], keys: list[str]) -> None:
-    """Insert ``values`` or, if a row with the same ``keys`` exists, update its other columns."""
-    name = conn.dialect.name
-    if name == "sqlite":
+def upsert_stmt(dialect: str, table: Table, values: dict[str, Any], keys: list[str]) -> Any:
+    """``INSERT .. ON CONFLICT (keys) DO UPDATE`` of the other columns, for ``dialect``."""
+    if dialect == "sqlite":
         stmt: Any = sqlite.insert(table).values(**values)
-    elif name == "postgresql":
+    elif dialect == "postgresql":
         stmt = postgresql.insert(table).values(**values)
     else:  # pragma: no cover - only SQLite and Postgres are supported
-        raise NotImplementedError(f"ledger upsert is not implemented for {name}")
+        raise NotImplementedError(f"ledger upsert is not implemented for {dialect}")
     update = {k: stmt.excluded[k] for k in values if k not in keys}
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update))
+    return stmt.on_conflict_do_update(index_elements=keys, set_=update)
+
+
+def upsert(conn: Connection, table: Table, values: dict[str, Any], keys: list[str]) -> None:
+    """Insert ``values`` or, if a row with the same ``keys`` exists, update its other columns."""
+    conn.execute(upsert_stmt(conn.dialect.name, table, values, keys))
 
 
 def append_only_ddl(dialect: str, table: str) -> list[str]:
