@@ -187,7 +187,8 @@ class CircuitBreaker:
 
     def _save(self, tx: Any = None) -> None:
         row = {"name": self.name, "state": self._state, "failures": self._failures,
-               "trips": self._trips, "opened_ns": self._opened_ns}  # fmt: skip
+               "trips": self._trips, "opened_ns": self._opened_ns,
+               "retry_ns": self.retry_at_ns()}  # fmt: skip
         if tx is None:
             with self.ledger.transaction() as own:
                 own.put_row("breaker_state", {**row, "updated_ns": own.now()})
