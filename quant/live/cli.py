@@ -54,10 +54,12 @@ def _who(who: str | None) -> str:
 @live_app.command("status")
 def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """HALT state, circuit breakers, open orders and positions at a glance."""
+    from quant.live.gate import blocked_reason
     from quant.live.halt import HaltSwitch
     from quant.live.ledger import OPEN_STATUSES
 
     ledger = _ledger(ctx)
+    blocked = blocked_reason(ledger)
     with ledger.read() as r:
         halts = r.halts()
         breakers = r.breakers()
@@ -68,6 +70,7 @@ def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     halt_rows = [HaltSwitch(ledger, scope=s).status() for s in sorted(scopes)]
     out = {
         "halted": any(h["halted"] for h in halt_rows),
+        "blocked": blocked,
         "halts": halt_rows,
         "breakers": breakers,
         "open_orders": open_orders,
@@ -80,7 +83,8 @@ def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         return
     g = halt_rows[0] if halt_rows[0]["scope"] == "global" else halt_rows[-1]
     summary = {
-        "trading": "HALTED" if out["halted"] else "allowed",
+        "trading": "HALTED" if out["halted"] else ("blocked" if blocked else "allowed"),
+        "blocked by": blocked or "",
         "halt reason": next((f"{h['scope']}: {h['reason']}" for h in halt_rows if h["halted"]), ""),
         "recovery steps missing": ", ".join(g["steps_missing"]),
         "breakers open": ", ".join(b["name"] for b in breakers if b["state"] != "closed"),

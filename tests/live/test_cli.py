@@ -30,6 +30,7 @@ def test_halt_recovery_resume_flow_through_the_cli() -> None:
     assert (res["action"], res["episode"], res["halted"]) == ("freeze", 1, True)
     halted = json.loads(_live("status", "--json").stdout)
     assert halted["halted"] and halted["halts"][0]["reason"] == "fat finger on desk"
+    assert "fat finger on desk" in halted["blocked"]
 
     refused = _live("resume", "--why", "too early")
     assert isinstance(refused.exception, RecoveryIncomplete)
