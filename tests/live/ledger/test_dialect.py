@@ -17,8 +17,8 @@ def test_every_table_compiles_for_sqlite_and_postgres() -> None:
 
 
 def test_upsert_compiles_for_postgres() -> None:
-    values = {"strategy": "s", "symbol": "X", "qty": 1, "avg_price": 1, "updated_ns": 0}
-    stmt = upsert_stmt("postgresql", schema.positions, values, ["strategy", "symbol"])
+    cols = ("avg_price", "qty", "strategy", "symbol", "updated_ns")
+    stmt = upsert_stmt("postgresql", schema.positions, cols, ("strategy", "symbol"))
     sql = str(stmt.compile(dialect=postgresql.dialect()))
     assert "ON CONFLICT (strategy, symbol) DO UPDATE SET qty = excluded.qty" in sql
     assert "avg_price = excluded.avg_price" in sql

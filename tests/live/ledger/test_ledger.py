@@ -150,3 +150,11 @@ def test_second_writer_waits_then_fails_clearly_past_the_busy_timeout(ledger_url
     with second.transaction() as tx:  # free again once the first commits
         tx.set_cash(Decimal(2))
     assert first.cash() == Decimal(2)
+
+
+def test_durability_level_is_a_choice_between_full_and_normal(ledger_url: str) -> None:
+    normal = Ledger(ledger_url, synchronous="NORMAL")
+    with normal.read() as r:
+        assert r.conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+    with pytest.raises(ValueError, match="FULL or NORMAL"):
+        Ledger(ledger_url, synchronous="OFF; DROP TABLE orders")
