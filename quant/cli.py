@@ -35,7 +35,7 @@ app.add_typer(samples_app, name="samples")
 app.add_typer(data_app, name="data")
 app.add_typer(backtest_cli.app)  # quant backtest
 app.add_typer(cli_optimize.app)  # quant optimize, quant check-lookahead
-app.add_typer(live_app, name="live")
+app.add_typer(live_app, name="live")  # quant live ...
 
 
 def settings(ctx: typer.Context) -> Settings:

@@ -1,4 +1,4 @@
-"""`quant live`: halt, recovery checklist, resume, status, orders, positions."""
+"""`quant live` state commands: halt, recovery checklist, resume, status, orders, positions."""
 
 from __future__ import annotations
 
