@@ -95,17 +95,19 @@ class PaperBroker(Broker):
 
     def order(self, client_id: str) -> BrokerOrder | None:
         """The order with this client id, or None."""
-        r = self.db.execute(f"SELECT {_COLS} FROM orders WHERE client_id = ?", (client_id,))
+        q = f"SELECT {_COLS} FROM orders WHERE client_id = ?"  # noqa: S608 (constant columns)
+        r = self.db.execute(q, (client_id,))
         row = r.fetchone()
         return None if row is None else self._row(row)
 
     def orders(self) -> list[BrokerOrder]:
         """Every order, in submission order."""
-        return [self._row(r) for r in self.db.execute(f"SELECT {_COLS} FROM orders ORDER BY seq")]
+        q = f"SELECT {_COLS} FROM orders ORDER BY seq"  # noqa: S608 (constant columns)
+        return [self._row(r) for r in self.db.execute(q)]
 
     def open_orders(self) -> list[BrokerOrder]:
         """Accepted or partially filled orders, in submission order."""
-        q = f"SELECT {_COLS} FROM orders WHERE status IN (?, ?) ORDER BY seq"
+        q = f"SELECT {_COLS} FROM orders WHERE status IN (?, ?) ORDER BY seq"  # noqa: S608
         return [self._row(r) for r in self.db.execute(q, (st.ACCEPTED, st.PARTIAL))]
 
     def fills_since(self, ts: int) -> list[Fill]:
@@ -274,7 +276,9 @@ class PaperBroker(Broker):
                 (req.symbol, new_pos, new_pos),
             )
             done = o.filled_qty
-            o.avg_price = price if done == 0.0 else (o.avg_price * done + price * qty) / (done + qty)
+            o.avg_price = (
+                price if done == 0.0 else (o.avg_price * done + price * qty) / (done + qty)
+            )
             o.filled_qty = done + qty
             n = self.db.execute("SELECT COUNT(*) FROM fills WHERE client_id = ?", (o.client_id,))
             fill_id = f"{o.client_id}#{n.fetchone()[0]}" + ("@close" if same else "")
