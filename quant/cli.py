@@ -16,6 +16,7 @@ from quant.config import Settings, load_settings
 from quant.data import samples
 from quant.data.cli import data_app
 from quant.errors import QuantError
+from quant.live.cli import live_app
 from quant.log import setup_logging
 
 app = typer.Typer(
@@ -34,6 +35,7 @@ app.add_typer(samples_app, name="samples")
 app.add_typer(data_app, name="data")
 app.add_typer(backtest_cli.app)  # quant backtest
 app.add_typer(cli_optimize.app)  # quant optimize, quant check-lookahead
+app.add_typer(live_app, name="live")  # quant live ...
 
 
 def settings(ctx: typer.Context) -> Settings:

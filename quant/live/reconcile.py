@@ -30,7 +30,7 @@ AGREES = {
     rec.STATUS_WORKING: st.OPEN,
     rec.STATUS_FILLED: frozenset({st.FILLED}),
     rec.STATUS_CANCELLED: frozenset({st.CANCELLED, st.EXPIRED}),
-    rec.STATUS_REJECTED: frozenset({st.REJECTED}),
+    rec.STATUS_REJECTED: frozenset({st.REJECTED, st.CANCELLED}),  # cancelled: after a part fill
 }
 
 

@@ -74,6 +74,7 @@ class PaperBroker(Broker):
 
     def __init__(self, path: str | Path, cash: float = 100_000.0) -> None:
         self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
@@ -265,8 +266,9 @@ class PaperBroker(Broker):
         capped = False
         if qty > 0.0 and side > 0.0 and pos >= 0.0:
             qty, fee, slip, capped = cap_to_cash(qty, price, fee, slip, cash, *cost[5:8])
-            if capped and qty <= 0.0:
-                self._set_status(o, st.REJECTED, "insufficient buying power")
+            if capped and qty <= 0.0:  # a partly filled order keeps its fills: cancelled
+                target = st.CANCELLED if o.status == st.PARTIAL else st.REJECTED
+                self._set_status(o, target, "insufficient buying power")
                 return cash
         if qty > 0.0:
             cash -= side * qty * price + fee
