@@ -27,7 +27,7 @@ CASES = [
         "rsi_mean_reversion",
         {"period": 4, "lower": 40, "exit": 50, "upper": 60},
         {"entry_order": "limit", "entry_offset": 0.002, "time_in_force": "day"},
-    ),  # fmt: skip
+    ),
     ("zscore_reversion", {"window": 10, "entry": 1.5, "exit": 0.3}, {}),
     (
         "zscore_reversion",
@@ -37,7 +37,7 @@ CASES = [
             "slippage": Slippage(model="sqrt", param=0.5),
             "sizing": Sizing(rule="vol", value=0.2),
         },
-    ),  # fmt: skip
+    ),
 ]
 
 

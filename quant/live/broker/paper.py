@@ -77,7 +77,7 @@ class PaperBroker(Broker):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: survives a process crash
         self.db.executescript(_SCHEMA)
         self.db.execute("INSERT OR IGNORE INTO cash VALUES (0, ?)", (cash,))
 
