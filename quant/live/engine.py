@@ -74,6 +74,7 @@ class BarOutcome:
     skipped: bool = False
     submitted: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
     fills: list[Fill] = field(default_factory=list)
     discrepancies: list[Discrepancy] = field(default_factory=list)
@@ -234,8 +235,12 @@ class LiveEngine:
             self.broker.submit(req)
             out.submitted.append(cids[i])
             crash.point("broker_ack")  # acknowledged by the broker, not yet in the ledger
-        for i in snap.working["id"].tolist():
-            if orders[i]["status"] != rec.STATUS_WORKING:
+        for k, i in enumerate(snap.working["id"].tolist()):
+            if orders[i]["status"] == rec.STATUS_WORKING:
+                if orders[i]["qty"] != snap.working[k]["qty"]:  # e.g. an exit grown to cover
+                    self.broker.modify(cids[i], qty=float(orders[i]["qty"]))
+                    out.modified.append(cids[i])
+            else:
                 bo = self.broker.order(cids[i])
                 if bo is not None and bo.status in st.OPEN:
                     self.broker.cancel(cids[i])

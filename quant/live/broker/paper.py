@@ -3,9 +3,10 @@
 Each bar, :meth:`PaperBroker.on_bar` lets every open order trade against the bar with
 ``quant.core.sim.fills.fill_order`` (touch price, participation cap, slippage, fees) and
 ``cap_to_cash`` (buying power), in the simulator's order: symbols in the engine's order,
-within a symbol exits before entries; reduce-only orders are cut to the position (and
-cancelled when there is nothing to reduce); DAY/IOC remainders expire after their first
-bar. So the paper broker's fills equal the simulator's fills on the same bars.
+within a symbol exits before entries, sharing one participation budget per bar;
+reduce-only orders are cut to the position (and cancelled when there is nothing to
+reduce); an exit grown by the engine is modified in place; DAY/IOC remainders expire after
+their first bar. So the paper broker's fills equal the simulator's fills on the same bars.
 
 State lives in its own SQLite file (the "remote" side: it survives the engine's crashes);
 every call commits before it returns, like a broker acknowledging. A bar already processed
@@ -128,6 +129,7 @@ class PaperBroker(Broker):
     # ----------------------------------------------------------------- writes
     def _set_status(self, o: BrokerOrder, target: str, reason: str = "") -> None:
         o.status = st.transition(o.client_id, o.status, target)
+        o.reason = reason or o.reason
         self.db.execute(
             "UPDATE orders SET status = ?, reason = ? WHERE client_id = ?",
             (o.status, reason or o.reason, o.client_id),
@@ -225,8 +227,11 @@ class PaperBroker(Broker):
                 if bar is None or math.isnan(bar[3]) or sym not in by_symbol:
                     continue
                 todo = sorted(by_symbol[sym], key=lambda o: (o.request.priority, o.seq))
+                part, vol = costs[sym][0], bar[4]
+                # one participation budget per symbol and bar, shared in execution order
+                budget = [(part * vol if vol > 0.0 else 0.0) if part > 0.0 else math.inf]
                 for o in todo:
-                    cash = self._execute(o, ts, bar, costs[sym], at_close, same, cash, out)
+                    cash = self._execute(o, ts, bar, costs[sym], at_close, same, cash, out, budget)
             self.db.execute("UPDATE cash SET value = ?", (cash,))
             self.db.execute("INSERT INTO bars_done VALUES (?, ?)", (ts, kind))
             self.db.execute("COMMIT")
@@ -245,7 +250,7 @@ class PaperBroker(Broker):
         r = self.db.execute("SELECT qty FROM positions WHERE symbol = ?", (symbol,)).fetchone()
         return 0.0 if r is None else r[0]
 
-    def _execute(self, o, ts, bar, cost, at_close, same, cash, out) -> float:
+    def _execute(self, o, ts, bar, cost, at_close, same, cash, out, budget) -> float:
         """Let one order trade against the bar (the simulator's rules); returns the new cash."""
         req = o.request
         if same:
@@ -261,6 +266,7 @@ class PaperBroker(Broker):
                 self._set_status(o, st.CANCELLED, "nothing left to reduce")
                 return cash
             remaining = min(remaining, abs(pos))
+        remaining = min(remaining, budget[0])
         order = (side, remaining, float(_TYPE_CODE[req.type]), req.limit_price, req.stop_price)
         qty, price, fee, slip = fill_order(order, bar, cost, at_close)
         capped = False
@@ -271,6 +277,7 @@ class PaperBroker(Broker):
                 self._set_status(o, target, "insufficient buying power")
                 return cash
         if qty > 0.0:
+            budget[0] -= qty
             cash -= side * qty * price + fee
             new_pos = pos + side * qty
             self.db.execute(
