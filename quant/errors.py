@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+from quant.core.errors import QuantError  # the base lives in the core (bottom layer)
 
-class QuantError(Exception):
-    """Base of all framework errors that carry a message meant for the user."""
-
-    exit_code = 2
+__all__ = ["ConfigError", "QuantError"]
 
 
 class ConfigError(QuantError):

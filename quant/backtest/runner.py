@@ -9,7 +9,6 @@ picklable recipe the evaluation pool hands to its workers.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -46,12 +45,10 @@ def engine_config(config: dict[str, Any]) -> BacktestConfig:
 
 
 def resolve_strategy(strategy: str) -> ModuleType:
-    """A registered strategy name, or a dotted module path following the strategy protocol."""
-    if "." in strategy:
-        try:
-            return strat.resolve(importlib.import_module(strategy))
-        except ModuleNotFoundError:
-            raise strat.UnknownStrategyError(f"no strategy module {strategy!r}") from None
+    """A registered strategy name, or a dotted module path following the strategy protocol.
+
+    Errors as ``quant.backtest.strategy.resolve`` (an import failure keeps its cause).
+    """
     return strat.resolve(strategy)
 
 

@@ -21,7 +21,11 @@ _REQUIRED = ("NAME", "Params", "N_STATE", "params_array", "features", "init_stat
 
 
 class UnknownStrategyError(QuantError):
-    """No strategy of that name is registered."""
+    """No strategy of that name is registered (or no module at that dotted path)."""
+
+
+class StrategyImportError(QuantError):
+    """A strategy exists but its module failed to import (the original error is the cause)."""
 
 
 class InvalidParamsError(QuantError):
@@ -33,16 +37,34 @@ def available() -> list[str]:
     return sorted(importlib.import_module("strategies").REGISTRY)
 
 
+def _import(path: str, label: str) -> ModuleType:
+    """Import a strategy module; tell a missing module from one whose own import fails."""
+    try:
+        return importlib.import_module(path)
+    except ModuleNotFoundError as e:
+        if e.name is not None and (path == e.name or path.startswith(e.name + ".")):
+            raise UnknownStrategyError(f"no strategy module {path!r}") from e
+        raise StrategyImportError(f"strategy {label!r} failed to import: {e}") from e
+    except Exception as e:
+        raise StrategyImportError(f"strategy {label!r} failed to import: {e!r}") from e
+
+
 def resolve(strategy: str | ModuleType) -> ModuleType:
-    """The strategy module for a registered name (or a module following the protocol)."""
+    """The strategy module for a registered name, a dotted module path, or a module itself.
+
+    UnknownStrategyError when there is no such strategy; StrategyImportError (chained to the
+    original exception) when the strategy's module exists but fails to import.
+    """
     if isinstance(strategy, str):
         registry = importlib.import_module("strategies")
-        try:
-            mod = registry.get(strategy)
-        except KeyError:
+        if "." in strategy:
+            mod = _import(strategy, strategy)
+        elif strategy in registry.REGISTRY:
+            mod = _import(registry.REGISTRY[strategy], strategy)
+        else:
             raise UnknownStrategyError(
                 f"unknown strategy {strategy!r}; available: {', '.join(available())}"
-            ) from None
+            )
     else:
         mod = strategy
     missing = [a for a in _REQUIRED if not hasattr(mod, a)]

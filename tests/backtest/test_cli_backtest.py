@@ -9,7 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from quant.backtest.cli_args import OptionError, parse_fees, parse_sizing, parse_slippage
-from quant.backtest.strategy import InvalidParamsError, UnknownStrategyError
+from quant.backtest.strategy import (
+    InvalidParamsError,
+    StrategyImportError,
+    UnknownStrategyError,
+)
 from quant.cli import app
 from quant.data.store import DatasetNotFound, DatasetStore
 from tests.backtest.sample_bars import daily_bars
@@ -51,6 +55,7 @@ def test_json_has_metrics_trades_and_fills_for_several_symbols(lake):
     ("args", "error"),
     [
         (["nope", "--symbol", "ORCL"], UnknownStrategyError),
+        (["tests.backtest.broken_strategy", "--symbol", "ORCL"], StrategyImportError),
         (["sma_crossover", "--symbol", "ORCL", "--param", "fast=60"], InvalidParamsError),
         (["sma_crossover", "--symbol", "ORCL", "--param", "fast"], OptionError),
         (["sma_crossover", "--symbol", "ORCL", "--dataset", "nope"], DatasetNotFound),

@@ -12,7 +12,7 @@ import operator
 import numpy as np
 import numpy.typing as npt
 
-from quant.errors import QuantError
+from quant.core.errors import QuantError
 
 
 class IndicatorInputError(QuantError):

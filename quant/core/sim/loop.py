@@ -2,14 +2,23 @@
 
 Per bar t (all symbols): (1) working orders placed before t try to fill within bar t
 (``fills.fill_order``); (2) positions are marked at the close: ``equity = cash + sum(pos *
-close)``; (3) account HALT conditions are evaluated (``quant.risk.limits``); (4) the
+close)``; (3) account HALT conditions are evaluated (``quant.core.risk.limits``); (4) the
 strategy's ``decide(features[t, s], position, state[s], params)`` runs for every symbol with a
-bar at t, and a change of direction becomes orders sized by ``quant.risk.sizing`` and capped by
-the position/exposure limits; (5) with ``FILL_SAME_CLOSE`` the new market orders fill at bar
-t's close. So by default a decision at t's close can only trade from t+1 on.
+bar at t, and a change of direction becomes orders sized by ``quant.core.risk.sizing`` and
+capped by the position/exposure limits; (5) with ``FILL_SAME_CLOSE`` the new market orders fill
+at bar t's close. So by default a decision at t's close can only trade from t+1 on.
 
 Decisions: a target of +1/-1 asks for a long/short position (its magnitude in (0, 1] scales
 the size), 0 asks to be flat, NaN means "no decision". Only a change of direction trades.
+
+A change of direction (intent) applies one rule in one place (``_cancel_stale``): every
+working order that no longer serves the new intent is cancelled, whatever its role. An entry
+serves while it trades toward the intent, an exit while the position points away from it,
+a stop-loss / take-profit while the position is the one the intent holds. What is missing
+is then added (an exit for a position against the intent, brackets for a position the
+intent keeps, an entry for the rest of the size). Within a bar a symbol's orders share one
+participation budget (``participation * volume``), taken in the order exit, entry, stop,
+target, so an entry waits until the exit before it is done and never trades through zero.
 
 ``book``, ``acct``, the strategy ``state`` and the record arrays are in/out, and records carry
 absolute bar numbers (``acct[A_BAR0]`` + local index), so a later call on the next bars
@@ -37,8 +46,10 @@ from quant.core.records import (
     STATUS_WORKING,
     TIF_GTC,
 )
+from quant.core.risk.limits import account_halt, cap_exposure, cap_position, volatility_halt
+from quant.core.risk.sizing import shrink_for_impact, size_units
 from quant.core.sim.book import add_order, apply_fill, cancel_if_working, mark_filled
-from quant.core.sim.fills import fee_for, fill_order
+from quant.core.sim.fills import cap_to_cash, fill_order
 from quant.core.sim.layout import (
     A_BAR0,
     A_CASH,
@@ -95,17 +106,15 @@ from quant.core.sim.layout import (
     K_SLIP_MODEL,
     K_SLIP_PARAM,
     ORDERS_T,
+    SLOTS,
     TRADES_T,
     DecideType,
 )
 from quant.core.sim.views import borrowed_row
-from quant.risk.limits import account_halt, cap_exposure, cap_position, volatility_halt
-from quant.risk.sizing import shrink_for_impact, size_units
 
 _EPS = 1e-9
 #: Free record rows per symbol the loop wants before each bar (one bar writes far fewer).
 ROOM_PER_SYMBOL = 16
-_SHAVE = 1.0 - 1e-12  # keeps cash >= 0 through the rounding of qty * price + fee
 
 
 @njit
@@ -153,9 +162,9 @@ def _set_bracket(orders, book, acct, s, t, slot, role, otype, price):
 
 @njit
 def _refresh_brackets(orders, book, acct, cfg, s, t):
-    """After a fill: brackets follow the position (cancelled when flat)."""
+    """Brackets follow the position; cancelled when flat or when the intent is not to hold it."""
     pos = book[s, B_POS]
-    if pos == 0.0:
+    if pos == 0.0 or _sign(pos) != book[s, B_INTENT]:
         cancel_if_working(orders, book[s, B_SLOT_SL], t)
         cancel_if_working(orders, book[s, B_SLOT_TP], t)
         book[s, B_SLOT_SL] = -1.0
@@ -193,7 +202,10 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
         cfg[C_FEE_MIN],
     )
     bar = (o_[t, s], h_[t, s], l_[t, s], c_[t, s], v_[t, s])
-    for slot in (B_SLOT_EXIT, B_SLOT_ENTRY, B_SLOT_SL, B_SLOT_TP):
+    part = cfg[C_PARTICIPATION]
+    vol = v_[t, s]
+    budget = (part * vol if vol > 0.0 else 0.0) if part > 0.0 else math.inf  # shared by the orders
+    for slot in SLOTS:
         row = int(book[s, slot])
         if row < 0:
             continue
@@ -216,28 +228,22 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
                 book[s, slot] = -1.0
                 continue
             remaining = min(remaining, abs(pos))
+        remaining = min(remaining, budget)
         order = (side, remaining, float(od["type"]), od["limit_price"], od["stop_price"])
         qty, price, fee, slip = fill_order(order, bar, cost, at_close)
         capped = False
-        if qty > 0.0 and side > 0.0 and pos >= 0.0:
-            cash = acct[A_CASH]
-            if qty * price + fee > cash:  # never buy more than the cash allows
-                q2 = (cash - cfg[C_FEE_FIXED]) / (price * (1.0 + cfg[C_FEE_PCT])) * _SHAVE
-                f2 = fee_for(q2 * price, cfg[C_FEE_PCT], cfg[C_FEE_FIXED], cfg[C_FEE_MIN])
-                if q2 * price + f2 > cash:  # the minimum fee binds
-                    q2 = (cash - f2) / price * _SHAVE
-                    f2 = fee_for(q2 * price, cfg[C_FEE_PCT], cfg[C_FEE_FIXED], cfg[C_FEE_MIN])
-                if q2 <= 0.0 or q2 * price + f2 > cash:
-                    q2 = 0.0
-                slip = slip * q2 / qty
-                qty, fee = q2, f2
-                capped = True
-                if qty <= 0.0:
-                    cancel_if_working(orders, row, tb)
-                    orders[row]["status"] = STATUS_REJECTED
-                    book[s, slot] = -1.0
-                    continue
+        if qty > 0.0 and side > 0.0 and pos >= 0.0:  # never buy more than the cash allows
+            qty, fee, slip, capped = cap_to_cash(
+                qty, price, fee, slip, acct[A_CASH], cfg[C_FEE_PCT], cfg[C_FEE_FIXED],
+                cfg[C_FEE_MIN],
+            )  # fmt: skip
+            if capped and qty <= 0.0:
+                cancel_if_working(orders, row, tb)
+                orders[row]["status"] = STATUS_REJECTED
+                book[s, slot] = -1.0
+                continue
         if qty > 0.0:
+            budget -= qty
             apply_fill(orders, fills, trades, book, acct, row, tb, qty, price, fee, slip)
             flat = book[s, B_POS] == 0.0
             if od["qty"] - od["filled_qty"] <= _EPS * od["qty"] or (flat and od["role"] != 0):
@@ -275,6 +281,37 @@ def _halt_symbol(orders, book, acct, s, tb, close_out):
 
 
 @njit
+def _serves(role: int, side: float, pos: float, d: float) -> bool:
+    """Whether a working order of ``role``/``side`` serves the intent ``d`` (-1, 0, +1).
+
+    An entry serves while it trades toward ``d``; an exit (strategy or HALT) while the position
+    points away from ``d``; a stop-loss or take-profit while the position is the one ``d``
+    wants held.
+    """
+    if role == ROLE_ENTRY:
+        return d != 0.0 and side == d
+    if role == ROLE_STOP_LOSS or role == ROLE_TAKE_PROFIT:  # noqa: SIM109 (numba)
+        return pos != 0.0 and _sign(pos) == d
+    return pos != 0.0 and _sign(pos) != d and side == -_sign(pos)
+
+
+@njit
+def _cancel_stale(orders, book, s, tb, d):
+    """The one rule on a change of intent: cancel each working order that does not serve ``d``."""
+    pos = book[s, B_POS]
+    for slot in SLOTS:
+        row = int(book[s, slot])
+        if row < 0:
+            continue
+        od = orders[row]
+        if od["status"] != STATUS_WORKING:
+            book[s, slot] = -1.0
+        elif not _serves(int(od["role"]), float(od["side"]), pos, d):
+            cancel_if_working(orders, row, tb)
+            book[s, slot] = -1.0
+
+
+@njit
 def _pending_entry(orders, book, s, price):
     """Notional (at ``price``) of the symbol's working entry order, 0 if none."""
     row = int(book[s, B_SLOT_ENTRY])
@@ -300,18 +337,19 @@ def _act(stats, cfg, costs, orders, book, acct, s, t, tgt, price, eq, committed)
         return 0.0
     book[s, B_INTENT] = d
     own_pending = _pending_entry(orders, book, s, price)
-    cancel_if_working(orders, book[s, B_SLOT_ENTRY], tb)
-    book[s, B_SLOT_ENTRY] = -1.0
+    _cancel_stale(orders, book, s, tb, d)
     pos = book[s, B_POS]
     if pos != 0.0 and _sign(pos) != d:
-        for slot in (B_SLOT_EXIT, B_SLOT_SL, B_SLOT_TP):
-            cancel_if_working(orders, book[s, slot], tb)
-            book[s, slot] = -1.0
-        r = add_order(
-            orders, acct, tb, s, -_sign(pos), ORDER_MARKET, ROLE_EXIT, TIF_GTC, abs(pos),
-            math.nan, math.nan, STATUS_WORKING,
-        )  # fmt: skip
-        book[s, B_SLOT_EXIT] = r
+        row = int(book[s, B_SLOT_EXIT])
+        if row >= 0:  # a working exit still serves: it must cover the whole position
+            orders[row]["qty"] = max(orders[row]["qty"], orders[row]["filled_qty"] + abs(pos))
+        else:
+            r = add_order(
+                orders, acct, tb, s, -_sign(pos), ORDER_MARKET, ROLE_EXIT, TIF_GTC, abs(pos),
+                math.nan, math.nan, STATUS_WORKING,
+            )  # fmt: skip
+            book[s, B_SLOT_EXIT] = r
+    _refresh_brackets(orders, book, acct, cfg, s, tb)  # back to an open position: protect it
     if d == 0.0:
         return -own_pending
     sl = cfg[C_STOP_LOSS]

@@ -2,13 +2,13 @@
 
 import math
 
+from quant.core.risk.limits import account_halt, cap_exposure, cap_position, volatility_halt
 from quant.core.sim.layout import (
     HALT_CONSEC_LOSSES,
     HALT_DAILY_LOSS,
     HALT_DRAWDOWN,
     HALT_NONE,
 )
-from quant.risk.limits import account_halt, cap_exposure, cap_position, volatility_halt
 
 
 def halt(current=HALT_NONE, new_day=False, eq=100.0, day=100.0, peak=100.0, consec=0.0,

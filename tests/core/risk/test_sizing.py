@@ -6,6 +6,14 @@ import numpy as np
 import pytest
 
 from quant.backtest.bars import from_arrays
+from quant.core.risk.sizing import (
+    capped_kelly,
+    fixed_fraction,
+    risk_per_trade,
+    shrink_for_impact,
+    size_units,
+    vol_target,
+)
 from quant.core.sim.layout import (
     SIZE_FIXED,
     SIZE_FRACTION,
@@ -15,14 +23,6 @@ from quant.core.sim.layout import (
     SLIP_CONSTANT,
     SLIP_NONE,
     SLIP_SQRT,
-)
-from quant.risk.sizing import (
-    capped_kelly,
-    fixed_fraction,
-    risk_per_trade,
-    shrink_for_impact,
-    size_units,
-    vol_target,
 )
 from tests.core.sim.helpers import DAY, run
 
