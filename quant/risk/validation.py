@@ -17,9 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from quant.core.sim.layout import HALT_DAILY_LOSS, HALT_NONE
 from quant.errors import QuantError
-from quant.live.records import ORDER_TYPES, SIDES, NewOrder
 from quant.risk.instruments import InstrumentRules, MarketHours, round_down, to_decimal
 from quant.risk.limits import account_halt, cap_exposure, cap_position
+from quant.risk.orders import ORDER_TYPES, SIDES, NewOrder
 
 STAGES = ("syntax", "instrument", "risk_limits", "price_sanity", "market_hours")
 

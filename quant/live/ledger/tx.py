@@ -13,7 +13,7 @@ from quant.errors import QuantError
 from quant.live.ledger import schema, state_json
 from quant.live.ledger.dialect import upsert
 from quant.live.ledger.reads import LedgerReader
-from quant.live.records import ORDER_STATUSES, NewOrder
+from quant.risk.orders import ORDER_STATUSES, NewOrder
 
 
 class LedgerError(QuantError):
