@@ -137,3 +137,13 @@ def test_concurrent_failures_from_threads_trip_exactly_once(ledger: Ledger) -> N
     assert snap["state"] == "open" and snap["trips"] == 1
     assert len(executed) >= 10 and len(executed) + len(refused) == 8 * 5
     assert len(ledger.audit_trail("breaker_transition")) == 1
+
+
+def test_guard_decorator_counts_failures_like_call(ledger: Ledger) -> None:
+    b = CircuitBreaker("feed", ledger, BreakerConfig(fail_max=2))
+    fetch = b.guard(_fail)
+    for _ in range(2):
+        with pytest.raises(VendorDown):
+            fetch()
+    with pytest.raises(CircuitOpen):
+        fetch()
