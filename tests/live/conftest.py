@@ -19,7 +19,7 @@ class FakeClock:
         return self.ns
 
     def advance(self, seconds: float) -> None:
-        self.ns += int(seconds * 1e9)
+        self.ns += round(seconds * 1e9)
 
 
 @pytest.fixture

@@ -28,6 +28,11 @@ API (timestamps int64 ns UTC; amounts ``Decimal``; state is JSON, NumPy arrays e
         r.validation_failures(strategy)
     ledger.orders(...), ledger.fills(...), ledger.positions(), ledger.cash(), ledger.audit_trail()
 
+Around it: ``quant.live.idempotency`` (keys, duplicates, replays), ``quant.live.breaker``
+(persisted circuit breaker), ``quant.live.halt`` (HALT switch, recovery checklist),
+``quant.live.gate.blocked_reason`` (HALT / open breaker: may a run trade now?),
+``quant.live.pretrade.check_order`` (validation, failures recorded).
+
 Nested ``transaction()`` calls on one thread join the outer one (SAVEPOINT). Call brokers
 outside a write transaction: SQLite has one writer at a time.
 """
@@ -36,8 +41,8 @@ from quant.live.ledger.ledger import Ledger, LedgerUnavailable
 from quant.live.ledger.migrations import LATEST as SCHEMA_VERSION
 from quant.live.ledger.migrations import LedgerSchemaError
 from quant.live.ledger.reads import LedgerReader
-from quant.live.ledger.records import OPEN_STATUSES, ORDER_STATUSES, NewOrder
 from quant.live.ledger.tx import LedgerError, LedgerTx
+from quant.live.records import OPEN_STATUSES, ORDER_STATUSES, NewOrder
 
 __all__ = [
     "OPEN_STATUSES",

@@ -14,6 +14,7 @@ Everything else in ``quant.live.ledger`` is portable SQLAlchemy Core.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 READ_MODE = "ledger_read"
 
 
-def make_engine(url: str, busy_timeout_ms: int = 30_000) -> Engine:
-    """A SQLAlchemy engine for the ledger URL, with the dialect's concurrency settings."""
+def make_engine(url: str, busy_timeout_ms: int = 30_000, synchronous: str = "FULL") -> Engine:
+    """A SQLAlchemy engine for the ledger URL, with the dialect's concurrency settings.
+
+    ``synchronous`` (SQLite): ``FULL`` fsyncs every commit (a committed order survives a
+    power loss); ``NORMAL`` fsyncs at checkpoints only (still safe against a process crash
+    or SIGKILL, may lose the last commits on power loss; commits cost far less).
+    """
+    if synchronous not in ("FULL", "NORMAL"):
+        raise ValueError(f"synchronous must be FULL or NORMAL, got {synchronous!r}")
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -41,7 +49,7 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000) -> Engine:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")  # a committed order survives power loss
+        cur.execute(f"PRAGMA synchronous = {synchronous}")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 
@@ -53,17 +61,23 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000) -> Engine:
     return engine
 
 
+@functools.cache
+def upsert_stmt(dialect: str, table: Table, columns: tuple[str, ...], keys: tuple[str, ...]) -> Any:
+    """``INSERT .. ON CONFLICT (keys) DO UPDATE`` of the other columns (built once, bound later)."""
+    if dialect == "sqlite":
+        stmt: Any = sqlite.insert(table)
+    elif dialect == "postgresql":
+        stmt = postgresql.insert(table)
+    else:  # pragma: no cover - only SQLite and Postgres are supported
+        raise NotImplementedError(f"ledger upsert is not implemented for {dialect}")
+    update = {k: stmt.excluded[k] for k in columns if k not in keys}
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_=update)
+
+
 def upsert(conn: Connection, table: Table, values: dict[str, Any], keys: list[str]) -> None:
     """Insert ``values`` or, if a row with the same ``keys`` exists, update its other columns."""
-    name = conn.dialect.name
-    if name == "sqlite":
-        stmt: Any = sqlite.insert(table).values(**values)
-    elif name == "postgresql":
-        stmt = postgresql.insert(table).values(**values)
-    else:  # pragma: no cover - only SQLite and Postgres are supported
-        raise NotImplementedError(f"ledger upsert is not implemented for {name}")
-    update = {k: stmt.excluded[k] for k in values if k not in keys}
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update))
+    stmt = upsert_stmt(conn.dialect.name, table, tuple(sorted(values)), tuple(keys))
+    conn.execute(stmt, values)
 
 
 def append_only_ddl(dialect: str, table: str) -> list[str]:

@@ -33,10 +33,11 @@ class Ledger:
         clock: Callable[[], int] = time.time_ns,
         busy_timeout_ms: int = 30_000,
         migrate: bool = True,
+        synchronous: str = "FULL",
     ) -> None:
         self.url = url
         self.clock = clock
-        self.engine: Engine = make_engine(url, busy_timeout_ms)
+        self.engine: Engine = make_engine(url, busy_timeout_ms, synchronous)
         self._local = threading.local()
         if migrate:
             try:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, func, inspect, select
 
 from quant.errors import QuantError
 from quant.live.ledger import schema
-from quant.live.ledger.dialect import append_only_ddl
+from quant.live.ledger.dialect import READ_MODE, append_only_ddl
 
 
 class LedgerSchemaError(QuantError):
@@ -49,8 +49,8 @@ LATEST = MIGRATIONS[-1][0]
 
 
 def current_version(engine: Engine) -> int:
-    """The schema version recorded in the database (0 for an empty database)."""
-    with engine.connect() as conn:
+    """The schema version recorded in the database (0 for an empty database); a pure read."""
+    with engine.connect().execution_options(**{READ_MODE: True}) as conn:
         if not inspect(conn).has_table("schema_version"):
             return 0
         return int(conn.execute(select(func.max(schema.schema_version.c.version))).scalar() or 0)
@@ -59,13 +59,15 @@ def current_version(engine: Engine) -> int:
 def migrate(engine: Engine, target: int | None = None) -> int:
     """Apply every pending migration up to ``target`` (default: the newest); the new version."""
     target = LATEST if target is None else target
-    with engine.begin() as conn:
-        schema.metadata.create_all(conn, tables=[schema.schema_version])
     version = current_version(engine)
     if version > LATEST:
         raise LedgerSchemaError(
             f"ledger schema version {version} is newer than this code ({LATEST}); upgrade quant"
         )
+    if version >= target:
+        return version  # up to date: opening the ledger takes no write lock
+    with engine.begin() as conn:
+        schema.metadata.create_all(conn, tables=[schema.schema_version])
     for number, description, step in MIGRATIONS:
         if version < number <= target:
             with engine.begin() as conn:  # one transaction per migration: all or nothing

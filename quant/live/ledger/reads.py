@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, func, select
 
 from quant.live.ledger import schema, state_json
 
@@ -116,6 +116,12 @@ class LedgerReader:
         for r in rows:
             r["detail"] = state_json.loads(r["detail"])
         return rows
+
+    def count_audit(self, what: str, since_ns: int) -> int:
+        """Number of audit entries ``what`` at or after ``since_ns``."""
+        t = schema.audit
+        stmt = select(func.count()).where(t.c.what == what, t.c.ts >= since_ns)
+        return int(self.conn.execute(stmt).scalar() or 0)
 
     def halt(self, scope: str = "global") -> dict[str, Any] | None:
         """The HALT row of a scope (``halted`` False once resumed), or None if never halted."""

@@ -170,6 +170,7 @@ breaker_state = Table(
     Column("failures", Integer, nullable=False),  # consecutive failures while closed
     Column("trips", Integer, nullable=False),  # consecutive trips (grows the cooldown)
     Column("opened_ns", BigInteger, nullable=True),
+    Column("retry_ns", BigInteger, nullable=True),  # open: when a trial call may go through
     Column("updated_ns", BigInteger, nullable=False),
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +13,7 @@ from quant.errors import QuantError
 from quant.live.ledger import schema, state_json
 from quant.live.ledger.dialect import upsert
 from quant.live.ledger.reads import LedgerReader
-from quant.live.ledger.records import ORDER_STATUSES, NewOrder
+from quant.live.records import ORDER_STATUSES, NewOrder
 
 
 class LedgerError(QuantError):
@@ -172,16 +172,21 @@ class LedgerTx(LedgerReader):
             )
         )
 
-    def record_validation_failure(self, order: NewOrder, stage: str, reason: str) -> None:
+    def record_validation_failure(
+        self, order: NewOrder | Mapping[str, Any], stage: str, reason: str
+    ) -> None:
         """Record which pre-trade validation stage refused ``order`` and why."""
+        fields = dataclasses.asdict(order) if isinstance(order, NewOrder) else dict(order)
+        safe = {k: v if isinstance(v, str | int | float | Decimal | None) else repr(v)
+                for k, v in fields.items()}  # fmt: skip
         self.conn.execute(
             schema.validation_failures.insert().values(
-                client_order_id=order.client_order_id,
-                strategy=order.strategy,
-                symbol=order.symbol,
+                client_order_id=str(safe.get("client_order_id") or ""),
+                strategy=str(safe.get("strategy") or ""),
+                symbol=str(safe.get("symbol") or ""),
                 stage=stage,
                 reason=reason,
-                order=state_json.dumps(dataclasses.asdict(order)),
+                order=state_json.dumps(safe),
                 ts=self.now(),
             )
         )

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from quant.config import load_settings
-from quant.live.ledger import Ledger, LedgerError, NewOrder
+from quant.live.ledger import Ledger, LedgerError, LedgerUnavailable, NewOrder
 
 
 def _order(coid: str = "k1", qty: str = "10") -> NewOrder:
@@ -130,3 +130,31 @@ def test_sqlite_ledger_runs_in_wal_mode(ledger: Ledger) -> None:
     with ledger.read() as r:
         assert r.conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert r.conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_reader_opens_and_reads_while_a_writer_holds_its_transaction(ledger_url: str) -> None:
+    writer = Ledger(ledger_url)
+    with writer.transaction() as tx:
+        tx.record_order(_order("uncommitted"))
+        reader = Ledger(ledger_url, busy_timeout_ms=100)  # opening takes no write lock
+        assert reader.orders() == []  # the snapshot predates the commit
+    assert [o["client_order_id"] for o in reader.orders()] == ["uncommitted"]
+
+
+def test_second_writer_waits_then_fails_clearly_past_the_busy_timeout(ledger_url: str) -> None:
+    first, second = Ledger(ledger_url), Ledger(ledger_url, busy_timeout_ms=100)
+    with first.transaction() as tx:
+        tx.set_cash(Decimal(1))
+        with pytest.raises(LedgerUnavailable, match="is busy"), second.transaction():
+            pass
+    with second.transaction() as tx:  # free again once the first commits
+        tx.set_cash(Decimal(2))
+    assert first.cash() == Decimal(2)
+
+
+def test_durability_level_is_a_choice_between_full_and_normal(ledger_url: str) -> None:
+    normal = Ledger(ledger_url, synchronous="NORMAL")
+    with normal.read() as r:
+        assert r.conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+    with pytest.raises(ValueError, match="FULL or NORMAL"):
+        Ledger(ledger_url, synchronous="OFF; DROP TABLE orders")

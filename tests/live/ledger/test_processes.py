@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import random
 import signal
+import time
 from decimal import Decimal
 
 import pytest
@@ -58,3 +60,22 @@ def test_sigkill_mid_transaction_leaves_only_committed_batches(ledger_url: str) 
         assert r.conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     workers.write_batches(ledger_url, 1, start=3)  # the write lock is free again
     assert len(ledger.orders()) == n + workers.BATCH
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_sigkill_at_a_random_moment_leaves_a_consistent_ledger(ledger_url: str, seed: int) -> None:
+    started = ctx.Event()
+    writer = ctx.Process(target=workers.write_forever, args=(ledger_url, started))
+    writer.start()
+    assert started.wait(120)
+    time.sleep(random.Random(seed).uniform(0.2, 1.0))
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.join(30)
+
+    ledger = Ledger(ledger_url)
+    n = len(ledger.orders())
+    assert n % workers.BATCH == 0
+    assert ledger.cash() == (Decimal(n) if n else None)
+    assert len(ledger.audit_trail(what="batch")) * workers.BATCH == n
+    with ledger.read() as r:
+        assert r.conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"

@@ -62,3 +62,17 @@ def claim_once(url: str, now_ns: int, out: Any) -> None:
 
     guard = IdempotencyGuard(Ledger(url, clock=lambda: now_ns))
     out.put(str(guard.claim("sma", "AAPL", 1_000, "enter_long").verdict))
+
+
+def write_forever(url: str, started: Any) -> None:
+    """Commit batches until killed (the kill lands at an arbitrary point)."""
+    ledger = Ledger(url)
+    started.set()
+    b = 0
+    while True:
+        with ledger.transaction() as tx:
+            for i in range(b * BATCH, (b + 1) * BATCH):
+                tx.record_order(_order(i))
+            tx.set_cash(Decimal((b + 1) * BATCH))
+            tx.audit("writer", "batch", "test", batch=b)
+        b += 1
