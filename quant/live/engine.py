@@ -226,7 +226,9 @@ class LiveEngine:
             costs = {
                 sym: self._cost(s, sigma[0, s], adv[0, s]) for s, sym in enumerate(self.symbols)
             }
-            out.fills = on_bar(ts, bars, costs, self.symbols, self.at_close)
+            out.fills = on_bar(
+                ts, bars, costs, self.symbols, self.at_close, clamp=self.cfg.clamp_slippage_to_bar
+            )
         else:
             out.fills = [f for f in self.broker.fills_since(ts) if f.ts == ts]
         crash.point("after_broker_fill")  # broker has filled; positions not yet booked here
