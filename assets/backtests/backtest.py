@@ -25,8 +25,13 @@ class BacktestRunConfig(dg.Config):
     bars_version: int | None = Field(None, description="bars_1d version; None = latest")
     cash: float = 100_000.0
     sizing: str = "fraction:1"
-    fees: str = Field("0.05", description="PCT[,FIXED[,MIN]] as on the CLI")
-    slippage: str = Field("constant:2", description="none | constant:BPS | linear:K | sqrt:K")
+    fees: str | None = Field(
+        None, description="PCT[,FIXED[,MIN]] as on the CLI; None = the default costs"
+    )
+    slippage: str | None = Field(
+        None, description="none | constant:BPS | linear:K | sqrt:K; None = the default costs"
+    )
+    clamp_slippage_to_bar: bool = Field(False, description="clamp slipped prices into the bar")
 
 
 def _build(strategy: str) -> dg.AssetsDefinition:
@@ -51,6 +56,7 @@ def _build(strategy: str) -> dg.AssetsDefinition:
             sizing=cli_args.parse_sizing(config.sizing),
             fees=cli_args.parse_fees(config.fees),
             slippage=cli_args.parse_slippage(config.slippage),
+            clamp_slippage_to_bar=config.clamp_slippage_to_bar,
         )
         result = run_backtest(mod, bars, validate_params(mod, config.params), cfg)
         info = write_backtest(lake, result, BARS, version)

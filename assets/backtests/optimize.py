@@ -4,6 +4,7 @@ import dagster as dg
 from pydantic import Field
 
 from assets.store import StoreResource, store_result
+from quant.backtest.cli_args import parse_date
 from quant.backtest.optimize import OptimizeRequest, engine_options, run_optimization
 from quant.backtest.optimize_results import summary, write_optimization
 from quant.backtest.walkforward import parse_walk_forward
@@ -28,10 +29,16 @@ class OptimizationConfig(dg.Config):
     top: int = 10
     cash: float = 100_000.0
     sizing: str = "fraction:1"
-    fees: str = Field("0", description="PCT[,FIXED[,MIN]] as in `quant backtest --fees`")
-    slippage: str = Field("none", description="none | constant:BPS | linear:K | sqrt:K")
+    fees: str | None = Field(
+        None, description="PCT[,FIXED[,MIN]] as in `quant backtest --fees`; None = default costs"
+    )
+    slippage: str | None = Field(
+        None, description="none | constant:BPS | linear:K | sqrt:K; None = default costs"
+    )
     fill_timing: str = "next_open"
     allow_short: bool = False
+    start: str | None = Field(None, description="first bar date YYYY-MM-DD; None = all")
+    end: str | None = Field(None, description="last bar date YYYY-MM-DD; None = all")
 
 
 @dg.asset(
@@ -69,6 +76,8 @@ def optimizations(
             config.fill_timing,
             config.allow_short,
         ),
+        start=parse_date(config.start, "start"),
+        end=parse_date(config.end, "end"),
     )
     opt = run_optimization(str(lake.root), request)
     info = write_optimization(lake, opt)
@@ -82,6 +91,7 @@ def optimizations(
         "objective": config.objective,
         "seed": config.seed,
         "best_params": dg.MetadataValue.json(out["best_params"]),
+        "model": dg.MetadataValue.json(out["model"]),
         "top": dg.MetadataValue.md(_markdown(out["top"])),
     }
     if opt.walk is not None:

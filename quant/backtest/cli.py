@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from quant.backtest.cli_optimize import FeesOpt, SlippageOpt
 from quant.cli_output import JsonOpt, emit
 from quant.errors import QuantError
 
@@ -67,13 +68,15 @@ def backtest(
         str,
         typer.Option("--sizing", help="fixed:QTY | fraction:F | risk:R | vol:TARGET | kelly:CAP"),
     ] = "fraction:1",
-    fees: Annotated[
-        str,
-        typer.Option("--fees", help="PCT[,FIXED[,MIN]]: percent of notional, per-fill fixed, min"),
-    ] = "0",
-    slippage: Annotated[
-        str, typer.Option("--slippage", help="none | constant:BPS | linear:K | sqrt:K")
-    ] = "none",
+    fees: FeesOpt = None,
+    slippage: SlippageOpt = None,
+    clamp_slippage: Annotated[
+        bool,
+        typer.Option(
+            "--clamp-slippage",
+            help="Clamp slipped prices into the bar's [low, high] (drops part of the slippage).",
+        ),
+    ] = False,
     fill_timing: Annotated[
         str, typer.Option("--fill-timing", help="next_open | next_close | same_close")
     ] = "next_open",
@@ -111,6 +114,7 @@ def backtest(
             take_profit=take_profit,
             participation=participation,
             allow_short=allow_short,
+            clamp_slippage_to_bar=clamp_slippage,
         )
     except ValidationError as err:
         e = err.errors()[0]

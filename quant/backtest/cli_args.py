@@ -1,7 +1,9 @@
 """Parsing the ``quant backtest`` cost and sizing options into config models.
 
 ``--fees PCT[,FIXED[,MIN]]``: PCT in percent of notional (0.1 = 0.1 %), FIXED and MIN in
-quote currency per fill. ``--slippage none | constant:BPS | linear:K | sqrt:K``.
+quote currency per fill. ``--slippage none | constant:BPS | linear:K | sqrt:K``. An option
+left out (None) means the default costs of ``quant.backtest.config`` (``DEFAULT_FEES``,
+``DEFAULT_SLIPPAGE``), the same for the CLI, the library and the Dagster assets.
 ``--sizing fixed:QTY | fraction:F | risk:R | vol:TARGET | kelly:CAP`` (fractions, not percent).
 """
 
@@ -12,7 +14,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
-from quant.backtest.config import Fees, Sizing, Slippage
+from quant.backtest.config import DEFAULT_FEES, DEFAULT_SLIPPAGE, Fees, Sizing, Slippage
 from quant.errors import QuantError
 
 
@@ -27,8 +29,10 @@ def _number(text: str, option: str) -> float:
         raise OptionError(f"{option}: {text!r} is not a number") from None
 
 
-def parse_fees(text: str) -> Fees:
-    """``PCT[,FIXED[,MIN]]`` -> Fees (PCT in percent)."""
+def parse_fees(text: str | None) -> Fees:
+    """``PCT[,FIXED[,MIN]]`` -> Fees (PCT in percent); None -> the default fees."""
+    if text is None:
+        return DEFAULT_FEES
     parts = [p.strip() for p in text.split(",")]
     if not 1 <= len(parts) <= 3 or not all(parts):
         raise OptionError(f"--fees {text!r}: want PCT[,FIXED[,MIN]]")
@@ -39,8 +43,10 @@ def parse_fees(text: str) -> Fees:
         raise OptionError(f"--fees {text!r}: {err.errors()[0]['msg']}") from None
 
 
-def parse_slippage(text: str) -> Slippage:
-    """``none`` or ``MODEL:PARAM`` with MODEL in constant (bps), linear, sqrt."""
+def parse_slippage(text: str | None) -> Slippage:
+    """``none`` or ``MODEL:PARAM`` with MODEL in constant (bps), linear, sqrt; None -> default."""
+    if text is None:
+        return DEFAULT_SLIPPAGE
     model, _, param = text.partition(":")
     model = model.strip().lower()
     if model == "none" and not param:

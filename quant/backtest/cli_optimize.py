@@ -34,12 +34,15 @@ CashOpt = Annotated[float, typer.Option("--cash", help="Starting cash.")]
 SizingOpt = Annotated[
     str, typer.Option("--sizing", help="fixed:QTY | fraction:F | risk:R | vol:TARGET | kelly:CAP")
 ]
-FeesOpt = Annotated[
-    str, typer.Option("--fees", help="PCT[,FIXED[,MIN]]: percent of notional, per-fill fixed, min")
-]
+# the cost defaults live in quant.backtest.config (DEFAULT_FEES, DEFAULT_SLIPPAGE); these help
+# texts repeat them for `--help` without importing the engine (a test keeps them in step)
+FEES_HELP = "PCT[,FIXED[,MIN]]: percent of notional, per-fill fixed, min [default: 0.05 = 5 bps]"
+SLIPPAGE_HELP = "none | constant:BPS | linear:K | sqrt:K [default: constant:2]"
+FeesOpt = Annotated[str | None, typer.Option("--fees", help=FEES_HELP, show_default=False)]
 SlippageOpt = Annotated[
-    str, typer.Option("--slippage", help="none | constant:BPS | linear:K | sqrt:K")
+    str | None, typer.Option("--slippage", help=SLIPPAGE_HELP, show_default=False)
 ]
+
 TimingOpt = Annotated[
     str, typer.Option("--fill-timing", help="next_open | next_close | same_close")
 ]
@@ -82,16 +85,18 @@ def optimize(
     top: Annotated[int, typer.Option("--top", min=1, help="Rows of the top table.")] = 10,
     cash: CashOpt = 100_000.0,
     sizing: SizingOpt = "fraction:1",
-    fees: FeesOpt = "0",
-    slippage: SlippageOpt = "none",
+    fees: FeesOpt = None,
+    slippage: SlippageOpt = None,
     fill_timing: TimingOpt = "next_open",
     allow_short: ShortOpt = False,
+    start: Annotated[str | None, typer.Option("--start", help="First date, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last date, YYYY-MM-DD.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Search a strategy's parameters (grid or genetic, optionally walk-forward); store results."""
     if not grid and not genetic:
         raise QuantError("give --grid name=start:stop:step (repeatable) or --genetic")
-    from quant.backtest.cli_args import parse_params
+    from quant.backtest.cli_args import parse_date, parse_params
     from quant.backtest.optimize import OptimizeRequest, engine_options, run_optimization
     from quant.backtest.optimize_results import summary, write_optimization
     from quant.backtest.walkforward import parse_walk_forward
@@ -113,6 +118,8 @@ def optimize(
         walk_forward=parse_walk_forward(walk) if walk else None,
         workers=workers,
         config=engine_options(cash, sizing, fees, slippage, fill_timing, allow_short),
+        start=parse_date(start, "--start"),
+        end=parse_date(end, "--end"),
     )
     opt = run_optimization(lake, request)
     info = write_optimization(DatasetStore(lake), opt)
@@ -123,6 +130,7 @@ def optimize(
     table = out.pop("top")
     out.pop("oos_metrics", None)
     out["space"] = ", ".join(f"{k}={v[0]}..{v[1]} ({v[2]})" for k, v in out["space"].items())
+    out |= out.pop("model")  # fill timing, fees, slippage, ... one line each
     emit(out, False)
     typer.echo("")
     emit(table, False)
@@ -142,10 +150,21 @@ def check_lookahead_cmd(
     param: ParamOpt = None,
     fill_timing: TimingOpt = "next_open",
     allow_short: ShortOpt = False,
-    checks: Annotated[int, typer.Option("--checks", min=1, help="Truncation points.")] = 8,
+    checks: Annotated[
+        int,
+        typer.Option(
+            "--checks",
+            min=1,
+            help="Evenly spread truncation points, on top of one after every decision change.",
+        ),
+    ] = 8,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-run a strategy on truncated histories; exit 1 if any past decision changes."""
+    """Re-run a strategy on truncated histories; exit 1 if any past decision or feature changes.
+
+    Truncates after every bar where the decision changes, at the last bar and at ``--checks``
+    spread points; the output says how many points were compared.
+    """
     from quant.backtest.cli_args import parse_params
     from quant.backtest.lookahead import check_lookahead
     from quant.backtest.optimize import engine_options
@@ -158,20 +177,20 @@ def check_lookahead_cmd(
     except ValidationError as err:
         raise QuantError(f"invalid --param for {strategy}: {err}") from None
     ref = BarsRef(lake, dataset, _pin(lake, dataset, version, tag), symbol)
-    config = engine_options(100_000.0, "fraction:1", "0", "none", fill_timing, allow_short)
+    config = engine_options(100_000.0, "fraction:1", None, None, fill_timing, allow_short)
     runner = BacktestFactory(strategy, ref, config).runner()
-    report = check_lookahead(runner.decisions(params), runner.n_bars, n_checks=checks)
+    report = check_lookahead(
+        runner.decisions(params), runner.n_bars, n_checks=checks, features=runner.features(params)
+    )
     out = {"strategy": strategy, "dataset": dataset, "version": ref.version, "symbol": symbol,
            "params": params} | report.to_dict()  # fmt: skip
     if as_json:
         emit(out, True)
     else:
-        out.pop("details")
+        verdict = out.pop("verdict")
+        for key in ("details", "prefixes"):
+            out.pop(key, None)
         emit(out, False)
-        verdict = "no lookahead found" if report.ok else (
-            f"LOOKAHEAD: the decision at bar {report.first_bar} changed when history was "
-            f"truncated to {report.prefix} bars"
-        )  # fmt: skip
         typer.echo(verdict)
     if not report.ok:
         raise typer.Exit(LOOKAHEAD_FOUND)

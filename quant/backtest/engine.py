@@ -54,13 +54,14 @@ class BacktestResult:
     trades: np.ndarray
     config: BacktestConfig
     report: dict[str, str] = field(default_factory=dict)
+    n_clamped_fills: int = 0  # fills whose slippage the opt-in bar clamp reduced
 
     @cached_property
     def metrics(self) -> Metrics:
         """Performance metrics of the run (computed from the records on first access)."""
         return compute_metrics(
             self.equity, self.ts, self.trades, self.fills, self.exposure,
-            self.config.periods_per_year,
+            self.config.periods_per_year, self.n_clamped_fills,
         )  # fmt: skip
 
     def trades_frame(self) -> pl.DataFrame:
@@ -120,6 +121,14 @@ def _features(mod: ModuleType, bars: BarArrays, params: Any) -> np.ndarray:
             out[ok, j, :] = f
     assert out is not None
     return out
+
+
+def strategy_features(
+    strategy: str | ModuleType, bars: BarArrays, params: BaseModel | Mapping[str, Any] | None
+) -> np.ndarray:
+    """float64[n, S, K]: the features the engine hands to ``decide`` (NaN where no bar)."""
+    mod = strat.resolve(strategy)
+    return _features(mod, bars, strat.validate_params(mod, params))
 
 
 def _trim(records: np.ndarray, count: int) -> np.ndarray:
@@ -211,6 +220,7 @@ def run_backtest(
         trades=tr,
         config=cfg,
         report=cfg.describe(),
+        n_clamped_fills=int(acct[lay.A_N_CLAMPED]),
     )
 
 

@@ -2,26 +2,39 @@
 
 A causal strategy's decision at bar t depends on bars 0..t only, so the decisions of a run
 over the first L bars equal, bit for bit (NaN equal to NaN), the first L decisions of the
-run over all bars. The guard evaluates ``decisions(L)`` for several prefix lengths L and
-compares them with ``decisions(n_bars)[:L]``; the report names the first bar (and symbol
-column) where any prefix disagrees and the prefix length that revealed it. It is generic:
+run over all bars. The guard compares ``decisions(L)`` with ``decisions(n_bars)[:L]`` at
+these truncation points L (no sampling of decision points):
+
+* **every decision point**: for each bar t where the full run's decision changes (any
+  symbol; NaN -> value counts, so each entry and exit), the history cut right after t
+  (L = t + 1). A strategy that peeks one bar ahead changes its decision on the bar before
+  the event it peeks at, so even a rare cheat (one bar in thousands) is met;
+* **the last bar**: L = n_bars - 1;
+* ``n_checks`` prefixes spread evenly from ``min_bars`` (plus a few short ones), which also
+  see a leak that moves no decision of the full run.
+
+With ``features`` (``prefix length -> float64[L, K] or [L, S, K]``) the features are compared
+at the same points, and a leak names the first differing feature column. ``extra_check`` is
+a seam for another causality proof run once alongside (e.g. streaming features equal to
+batch features over every bar): a callable returning ``(what it checked, Leak or None)``.
+
+The report says what was checked and how many points; a found leak names the first bar, the
+symbol column, the decision or feature, both values and the truncation that revealed it.
 ``decisions`` is any callable ``prefix length -> float64[L] or float64[L, n_symbols]``; the
 backtest wiring passes the engine's per-bar targets (``BacktestResult.targets``).
-
-The default prefixes are ``n_checks`` lengths spread evenly from ``min_bars`` to
-``n_bars - 1`` plus a few short ones, so both an early and a late leak are seen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from quant.errors import QuantError
 
 Decisions = Callable[[int], np.ndarray]
+Features = Callable[[int], np.ndarray]
 
 
 class LookaheadError(QuantError):
@@ -29,29 +42,103 @@ class LookaheadError(QuantError):
 
 
 @dataclass(frozen=True)
-class LookaheadReport:
-    """Result of the guard: ok, or where a past decision changed."""
+class Leak:
+    """One value that changed when the history was truncated."""
 
-    n_bars: int
-    prefixes: list[int]
-    ok: bool
-    first_bar: int | None = None  # earliest bar whose decision changed under truncation
-    symbol: int | None = None  # its symbol column
-    prefix: int | None = None  # the prefix length that revealed it
-    full_value: float | None = None  # decision with all bars
-    truncated_value: float | None = None  # decision with only the prefix
-    details: list[dict] = field(default_factory=list)  # one entry per leaking prefix
+    bar: int  # the bar whose value changed
+    symbol: int  # its symbol column
+    what: str  # "decision" or "feature <k>"
+    full: float  # the value with all bars (NaN = no decision)
+    truncated: float  # the value with the history cut after ``prefix`` bars
+    prefix: int | None  # the truncation (bars kept) that revealed it; None for an extra check
+    check: str = "truncation"  # which check found it
 
     def to_dict(self) -> dict:
-        """JSON-safe dict (NaN decisions as None)."""
-        out = dict(self.__dict__)
-        out["full_value"], out["truncated_value"] = (
-            _num(self.full_value),
-            _num(self.truncated_value),
+        """JSON-safe dict (NaN as None)."""
+        return asdict(self) | {"full": _num(self.full), "truncated": _num(self.truncated)}
+
+
+ExtraCheck = Callable[[], tuple[str, Leak | None]]
+
+
+@dataclass(frozen=True)
+class LookaheadReport:
+    """Result of the guard: what was checked, and the first leak (if any)."""
+
+    n_bars: int
+    prefixes: list[int]  # every truncation point compared
+    n_decision_points: int  # of which: bars where the full run's decision changes
+    checked: str  # what was compared, in words
+    leak: Leak | None = None  # the earliest leak (lowest bar, then shortest prefix)
+    details: list[Leak] = field(default_factory=list)  # the first leak of each leaking point
+
+    @property
+    def ok(self) -> bool:
+        """True when no check found a leak."""
+        return self.leak is None
+
+    @property
+    def first_bar(self) -> int | None:
+        """Earliest bar whose value changed under truncation."""
+        return None if self.leak is None else self.leak.bar
+
+    @property
+    def symbol(self) -> int | None:
+        """Symbol column of the first leak."""
+        return None if self.leak is None else self.leak.symbol
+
+    @property
+    def prefix(self) -> int | None:
+        """The truncation that revealed the first leak."""
+        return None if self.leak is None else self.leak.prefix
+
+    @property
+    def full_value(self) -> float | None:
+        """The first leak's value with all bars."""
+        return None if self.leak is None else self.leak.full
+
+    @property
+    def truncated_value(self) -> float | None:
+        """The first leak's value with the truncated history."""
+        return None if self.leak is None else self.leak.truncated
+
+    def verdict(self) -> str:
+        """One honest sentence: what was found, or what was checked without finding anything."""
+        if self.leak is None:
+            return f"no lookahead found: {self.checked}"
+        lk = self.leak
+        where = (
+            f"with the history cut after {lk.prefix} bars"
+            if lk.prefix is not None
+            else f"by the {lk.check} check"
         )
-        out["details"] = [
-            {**d, "full": _num(d["full"]), "truncated": _num(d["truncated"])} for d in self.details
-        ]
+        return (
+            f"LOOKAHEAD: the {lk.what} at bar {lk.bar} (symbol column {lk.symbol}) is "
+            f"{lk.full:g} with all {self.n_bars} bars but {lk.truncated:g} {where}"
+        )
+
+    def to_dict(self) -> dict:
+        """JSON-safe dict; the leak fields appear only when a leak was found."""
+        out: dict = {
+            "ok": self.ok,
+            "n_bars": self.n_bars,
+            "n_points": len(self.prefixes),
+            "n_decision_points": self.n_decision_points,
+            "checked": self.checked,
+            "verdict": self.verdict(),
+            "prefixes": list(self.prefixes),
+        }
+        if self.leak is not None:
+            lk = self.leak.to_dict()
+            out |= {
+                "first_bar": lk["bar"],
+                "symbol": lk["symbol"],
+                "what": lk["what"],
+                "prefix": lk["prefix"],
+                "full_value": lk["full"],
+                "truncated_value": lk["truncated"],
+                "details": [d.to_dict() for d in self.details],
+            }
         return out
 
 
@@ -60,12 +147,29 @@ def _num(v: float | None) -> float | None:
 
 
 def default_prefixes(n_bars: int, n_checks: int = 8, min_bars: int = 2) -> list[int]:
-    """Prefix lengths to test: short ones plus ``n_checks`` spread up to ``n_bars - 1``."""
+    """Evenly spread prefix lengths: short ones plus ``n_checks`` spread up to ``n_bars - 1``."""
     if n_bars < min_bars + 1:
         raise LookaheadError(f"need at least {min_bars + 1} bars for the lookahead guard")
     spread = np.linspace(min_bars, n_bars - 1, n_checks).round().astype(int).tolist()
     short = [p for p in (min_bars, min_bars + 1, min_bars + 3) if p < n_bars]
     return sorted(set(short + spread))
+
+
+def decision_points(full: np.ndarray) -> list[int]:
+    """Bars where any symbol's decision differs from the bar before (NaN-aware; bar 0 vs NaN)."""
+    d = np.asarray(full, dtype=np.float64)
+    if d.ndim == 1:
+        d = d[:, None]
+    prev = np.vstack([np.full((1, d.shape[1]), np.nan), d[:-1]])
+    same = (d == prev) | (np.isnan(d) & np.isnan(prev))
+    return np.flatnonzero(~same.all(axis=1)).tolist()
+
+
+def truncation_points(full: np.ndarray, n_checks: int = 8, min_bars: int = 2) -> list[int]:
+    """Prefix lengths to compare: after every decision point, the last bar, a spread sample."""
+    n = len(full)
+    after = [t + 1 for t in decision_points(full) if t + 1 < n]
+    return sorted(set(after) | {n - 1} | set(default_prefixes(n, n_checks, min_bars)))
 
 
 def _as_2d(a: np.ndarray, rows: int, what: str) -> np.ndarray:
@@ -77,14 +181,21 @@ def _as_2d(a: np.ndarray, rows: int, what: str) -> np.ndarray:
     return arr
 
 
-def first_difference(full: np.ndarray, truncated: np.ndarray) -> tuple[int, int] | None:
-    """(bar, symbol) of the earliest cell where the two differ (NaN == NaN), or None."""
+def _as_3d(a: np.ndarray, rows: int, what: str) -> np.ndarray:
+    arr = np.asarray(a, dtype=np.float64)
+    if arr.ndim == 2:
+        arr = arr[:, None, :]
+    if arr.ndim != 3 or arr.shape[0] != rows:
+        raise LookaheadError(f"{what}: expected {rows} feature rows, got shape {arr.shape}")
+    return arr
+
+
+def first_difference(full: np.ndarray, truncated: np.ndarray) -> tuple[int, ...] | None:
+    """Index (bar first) of the earliest cell where the two differ (NaN == NaN), or None."""
     differ = ~((full == truncated) | (np.isnan(full) & np.isnan(truncated)))
     if not differ.any():
         return None
-    bars, syms = np.nonzero(differ)
-    first = int(np.argmin(bars))
-    return int(bars[first]), int(syms[first])
+    return tuple(int(i) for i in np.argwhere(differ)[0])  # argwhere is in C order: bar first
 
 
 def check_lookahead(
@@ -93,13 +204,20 @@ def check_lookahead(
     prefixes: Sequence[int] | None = None,
     n_checks: int = 8,
     min_bars: int = 2,
+    features: Features | None = None,
+    extra_check: ExtraCheck | None = None,
 ) -> LookaheadReport:
-    """Compare decisions on truncated histories with the full run; report the first change."""
-    plist = sorted(set(prefixes)) if prefixes else default_prefixes(n_bars, n_checks, min_bars)
+    """Compare decisions (and features) on truncated histories with the full run.
+
+    ``prefixes`` replaces the default truncation points (``truncation_points``).
+    """
+    full = _as_2d(decisions(n_bars), n_bars, "full run")
+    n_points = len(decision_points(full))
+    plist = sorted(set(prefixes)) if prefixes else truncation_points(full, n_checks, min_bars)
     if any(p < 1 or p > n_bars for p in plist):
         raise LookaheadError(f"prefix lengths must lie in 1..{n_bars}, got {plist}")
-    full = _as_2d(decisions(n_bars), n_bars, "full run")
-    leaks: list[dict] = []
+    full_f = None if features is None else _as_3d(features(n_bars), n_bars, "full features")
+    leaks: list[Leak] = []
     for p in plist:
         trunc = _as_2d(decisions(p), p, f"prefix {p}")
         if trunc.shape[1] != full.shape[1]:
@@ -107,26 +225,27 @@ def check_lookahead(
         diff = first_difference(full[:p], trunc)
         if diff is not None:
             bar, sym = diff
-            leaks.append(
-                {
-                    "prefix": p,
-                    "bar": bar,
-                    "symbol": sym,
-                    "full": float(full[bar, sym]),
-                    "truncated": float(trunc[bar, sym]),
-                }
-            )
-    if not leaks:
-        return LookaheadReport(n_bars, plist, True)
-    worst = min(leaks, key=lambda d: (d["bar"], d["prefix"]))
-    return LookaheadReport(
-        n_bars,
-        plist,
-        False,
-        first_bar=worst["bar"],
-        symbol=worst["symbol"],
-        prefix=worst["prefix"],
-        full_value=worst["full"],
-        truncated_value=worst["truncated"],
-        details=leaks,
+            leaks.append(Leak(bar, sym, "decision", full[bar, sym], trunc[bar, sym], p))
+        if full_f is not None and features is not None:
+            tf = _as_3d(features(p), p, f"features of prefix {p}")
+            fd = first_difference(full_f[:p], tf)
+            if fd is not None:
+                bar, sym, k = fd
+                leaks.append(
+                    Leak(bar, sym, f"feature {k}", full_f[bar, sym, k], tf[bar, sym, k], p)
+                )
+    what = "decisions" + (" and features" if features is not None else "")
+    checked = (
+        f"{what} compared at {len(plist)} truncation points: after each of the "
+        f"{n_points} bars where the full run's decision changes, the last bar, and an even "
+        f"spread of {n_checks}"
+        if not prefixes
+        else f"{what} compared at {len(plist)} given truncation points"
     )
+    if extra_check is not None:
+        extra_what, extra_leak = extra_check()
+        checked += f"; {extra_what}"
+        if extra_leak is not None:
+            leaks.append(extra_leak)
+    first = min(leaks, key=lambda lk: (lk.bar, lk.prefix or 0), default=None)
+    return LookaheadReport(n_bars, plist, n_points, checked, first, leaks)

@@ -21,6 +21,8 @@ Conventions (every number below follows them; ARCHITECTURE.md repeats them):
 * Exposure: mean of the per-bar gross exposure (position value / equity) and the fraction of
   bars with non-zero exposure. Turnover: traded notional ``Σ qty·price`` over the mean equity
   (whole period; ``turnover_annual`` scales it by ``ppy / n_returns``).
+* ``slippage`` sums the fills' slippage cost; ``n_clamped_fills`` counts fills whose
+  slipped price the opt-in ``clamp_slippage_to_bar`` pulled back into the bar (0 when off).
 * VaR and expected shortfall at 95 % are positive loss fractions of one bar. With at least
   ``VAR_MIN_SAMPLE`` returns they are historical: sort the returns, ``k = ceil(0.05·n)``,
   VaR = ``-r_(k)`` (the k-th worst), ES = ``-mean(r_(1..k))``. With fewer returns (but at
@@ -86,6 +88,7 @@ class Metrics(BaseModel):
     n_fills: int
     fees: float
     slippage: float
+    n_clamped_fills: int = 0  # fills whose slippage the opt-in bar clamp reduced
     var_95: float | None
     es_95: float | None
     var_method: VarMethod
@@ -127,8 +130,12 @@ def compute_metrics(
     fills: np.ndarray,
     exposure: np.ndarray,
     periods_per_year: float = 252.0,
+    n_clamped_fills: int = 0,
 ) -> Metrics:
-    """Metrics of one backtest from its records (equity in currency, ts int64 ns UTC)."""
+    """Metrics of one backtest from its records (equity in currency, ts int64 ns UTC).
+
+    ``n_clamped_fills`` is passed through from the simulator (it is not in the records).
+    """
     eq, t, ex = _check_inputs(equity, ts, exposure, periods_per_year)
     rets = _simple_returns(eq)
     n_ret = max(len(eq) - 1, 0)
@@ -162,6 +169,7 @@ def compute_metrics(
         n_fills=len(fills),
         fees=float(np.sum(fills["fee"])) if len(fills) else 0.0,
         slippage=float(np.sum(fills["slippage"])) if len(fills) else 0.0,
+        n_clamped_fills=int(n_clamped_fills),
         var_95=var,
         es_95=es,
         var_method=method,

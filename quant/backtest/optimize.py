@@ -1,7 +1,8 @@
 """Optimise a strategy's parameters on pinned bars: grid or genetic, optionally walk-forward.
 
 ``run_optimization`` resolves the bars version once (so every worker reads the same
-version), builds the parameter space from ``--grid`` specs checked against the strategy's
+version), keeps the bars within the request's ``start``/``end`` dates (inclusive), builds the
+parameter space from ``--grid`` specs checked against the strategy's
 Params bounds (the genetic search adds every other bounded field), runs the search in a
 pool of ``workers`` spawned processes and returns an ``Optimization``. The same request and
 seed give identical candidates and fitness whatever the number of workers; ``run_id`` is a
@@ -14,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,8 @@ class OptimizeRequest(BaseModel):
     walk_forward: tuple[int, int] | None = None  # (train bars, test bars)
     workers: int = Field(1, ge=1)
     config: dict[str, Any] = Field(default_factory=dict)  # BacktestConfig fields (costs, sizing)
+    start: date | None = None  # first bar date (inclusive, UTC); None = from the first bar
+    end: date | None = None  # last bar date (inclusive, UTC); None = to the last bar
 
     @property
     def method(self) -> str:
@@ -82,9 +86,18 @@ class Optimization:
 
 
 def engine_options(
-    cash: float, sizing: str, fees: str, slippage: str, fill_timing: str, allow_short: bool
+    cash: float,
+    sizing: str,
+    fees: str | None,
+    slippage: str | None,
+    fill_timing: str,
+    allow_short: bool,
 ) -> dict[str, Any]:
-    """Engine config (BacktestConfig fields) from `quant backtest`-style option strings."""
+    """Engine config (BacktestConfig fields) from `quant backtest`-style option strings.
+
+    ``fees`` / ``slippage`` None mean the default costs; the resolved values are always part
+    of the dict (so the run id changes if the defaults ever do).
+    """
     cfg = {
         "cash": cash,
         "sizing": cli_args.parse_sizing(sizing).model_dump(),
@@ -130,7 +143,7 @@ def run_optimization(lake: str | Path, request: OptimizeRequest) -> Optimization
     version = store.resolve(request.dataset, version=request.version)
     factory = BacktestFactory(
         request.strategy,
-        BarsRef(str(lake), request.dataset, version, request.symbol),
+        BarsRef(str(lake), request.dataset, version, request.symbol, request.start, request.end),
         dict(request.config),
     )
     search = _searcher(request, space)

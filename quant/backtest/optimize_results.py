@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from quant.backtest.metrics import Metrics
 from quant.backtest.optimize import Optimization
+from quant.backtest.runner import engine_config
 from quant.backtest.search import Candidate
 from quant.data.store import DatasetStore, VersionInfo
 
@@ -181,6 +182,9 @@ def summary(opt: Optimization, n: int = 10) -> dict[str, Any]:
         "method": req.method,
         "objective": req.objective,
         "seed": req.seed,
+        "start": None if req.start is None else req.start.isoformat(),
+        "end": None if req.end is None else req.end.isoformat(),
+        "model": engine_config(req.config).describe(),
         "space": {d.name: [d.values[0], d.values[-1], len(d.values)] for d in opt.space.dims},
         "best_params": opt.best_params,
         "top": top_table(opt, n),

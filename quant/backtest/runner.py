@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from quant.backtest import strategy as strat
 from quant.backtest.bars import BarArrays, from_frame
 from quant.backtest.config import BacktestConfig
-from quant.backtest.engine import BacktestResult, run_backtest
+from quant.backtest.engine import BacktestResult, run_backtest, strategy_features
 from quant.backtest.evaluate import BarRange, Evaluator
 from quant.backtest.walkforward import Records
 from quant.data.store import DatasetStore
@@ -59,24 +60,37 @@ def params_model(strategy: str) -> type[BaseModel]:
 
 @dataclass(frozen=True)
 class BarsRef:
-    """One symbol of one pinned version of a bars dataset in a lake."""
+    """One symbol of one pinned version of a bars dataset in a lake, optionally within dates."""
 
     lake: str
     dataset: str
     version: int
     symbol: str
+    start: date | None = None  # first day kept (inclusive, UTC)
+    end: date | None = None  # last day kept (inclusive, UTC)
 
     def load(self) -> BarArrays:
-        """The symbol's bars of that version, aligned for the engine."""
+        """The symbol's bars of that version (within the dates), aligned for the engine."""
+        import polars as pl
+
         store = DatasetStore(self.lake)
-        bars = store.read(
-            self.dataset, version=self.version, filters=[("symbol", "=", self.symbol)]
-        )
+        lf = store.scan(self.dataset, version=self.version).filter(pl.col("symbol") == self.symbol)
+        if self.start is not None:
+            lf = lf.filter(pl.col("ts") >= _utc(self.start))
+        if self.end is not None:
+            lf = lf.filter(pl.col("ts") < _utc(self.end) + timedelta(days=1))
+        bars = lf.collect()
         if bars.height == 0:
+            dates = f" between {self.start or 'the start'} and {self.end or 'the end'}"
             raise NoBarsError(
                 f"{self.dataset} v{self.version} has no bars for symbol {self.symbol!r}"
+                + (dates if self.start or self.end else "")
             )
         return from_frame(bars)
+
+
+def _utc(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def slice_bars(bars: BarArrays, rng: BarRange) -> BarArrays:
@@ -118,6 +132,10 @@ class BacktestRunner:
     def decisions(self, params: dict[str, Any]) -> Callable[[int], np.ndarray]:
         """``prefix length -> targets`` for the lookahead guard."""
         return lambda n: np.asarray(self.result(params, (0, n)).targets)
+
+    def features(self, params: dict[str, Any]) -> Callable[[int], np.ndarray]:
+        """``prefix length -> features[n, S, K]`` (what ``decide`` sees) for the lookahead guard."""
+        return lambda n: strategy_features(self.module, slice_bars(self.bars, (0, n)), params)
 
 
 @dataclass(frozen=True)

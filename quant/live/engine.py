@@ -109,6 +109,7 @@ class LiveEngine:
         config: BacktestConfig | None = None,
         name: str | None = None,
         validate: Validator | None = None,
+        keep_in_memory: bool = True,
     ) -> None:
         self.mod = resolve(strategy)
         self.p = validate_params(self.mod, params)
@@ -117,6 +118,10 @@ class LiveEngine:
         self.symbols = tuple(symbols)
         self.name = name or self.mod.NAME
         self.ledger, self.broker, self.validate = ledger, broker, validate
+        #: keep the committed snapshot for the next bar (this process is the only writer);
+        #: False restores from the ledger every bar, as a run-per-bar job does
+        self.keep_in_memory = keep_in_memory
+        self._cache: EngineSnapshot | None = None
         self.pvec = np.ascontiguousarray(self.mod.params_array(self.p), dtype=np.float64)
         self.cvec = self.cfg.to_vector()
         self.costs = self.cfg.cost_matrix(self.symbols)
@@ -173,27 +178,19 @@ class LiveEngine:
             reduce_only=role != rec.ROLE_ENTRY, priority=1 if role == rec.ROLE_ENTRY else 0, ts=ts,
         )  # fmt: skip
 
-    def on_bar(self, ts: int, rows: np.ndarray) -> BarOutcome:
-        """Process one new bar (``rows[S, 5]`` open, high, low, close, volume; NaN = no bar)."""
+    def prepare(self, snap: EngineSnapshot, rows: np.ndarray) -> tuple[np.ndarray, tuple]:
+        """Streaming features float64[1, S, K] and past-only stats of the new bar (advances
+        the snapshot's feature and market state)."""
         n = len(self.symbols)
-        rows = np.ascontiguousarray(rows, dtype=np.float64).reshape(n, 5)
-        snap = self.restore()
-        if snap.last_ts is not None and ts <= snap.last_ts:
-            return BarOutcome(ts, skipped=True)  # already processed (or an old bar replayed)
-        book, acct, state = snap.book, snap.acct, snap.state
         feats = self.mod.features_step(self.p, snap.features, rows).reshape(1, n, -1)
-        sigma, mu, adv = self._stats(snap, rows)
-        out = BarOutcome(ts)
-        on_bar = getattr(self.broker, "on_bar", None)
-        if on_bar is not None:  # the paper broker executes the bar itself
-            bars = {sym: tuple(rows[s]) for s, sym in enumerate(self.symbols)}
-            costs = {
-                sym: self._cost(s, sigma[0, s], adv[0, s]) for s, sym in enumerate(self.symbols)
-            }
-            out.fills = on_bar(ts, bars, costs, self.symbols, self.at_close)
-        else:
-            out.fills = [f for f in self.broker.fills_since(ts) if f.ts == ts]
-        crash.point("after_broker_fill")  # broker has filled; positions not yet booked here
+        return np.ascontiguousarray(feats), self._stats(snap, rows)
+
+    def simulate_bar(self, snap: EngineSnapshot, ts: int, rows: np.ndarray, feats, stats):
+        """The core over one bar from the snapshot (advanced in place):
+        ``(orders, this bar's fills, this bar's trades, (equity, exposure, targets, halt))``;
+        ``orders`` holds every row id up to the new count (working and new rows filled in)."""
+        n = len(self.symbols)
+        book, acct = snap.book, snap.acct
         n_o, n_f0, n_t0 = (int(acct[k]) for k in (lay.A_N_ORDERS, lay.A_N_FILLS, lay.A_N_TRADES))
         room = 2 * ROOM_PER_SYMBOL * n
         orders = np.zeros(n_o + room, rec.order_dt)
@@ -204,13 +201,43 @@ class LiveEngine:
         price = tuple(np.ascontiguousarray(rows[:, i].reshape(1, n)) for i in range(5))
         day = np.array([ts // NS_PER_DAY], dtype=np.int64)
         stop = simulate(
-            self.mod.decide, price, (sigma, mu, adv), day, np.ascontiguousarray(feats),
-            self.pvec, state, self.cvec, self.costs, (orders, fills, trades, book, acct), res,
+            self.mod.decide, price, stats, day, feats, self.pvec, snap.state, self.cvec,
+            self.costs, (orders, fills, trades, book, acct), res,
         )  # fmt: skip
         if stop != -1 or acct[lay.A_OVERFLOW] != 0.0:
             raise RuntimeError("simulator paused on a one-bar call (a bug)")
         nf, nt = int(acct[lay.A_N_FILLS]), int(acct[lay.A_N_TRADES])
         acct[lay.A_N_FILLS], acct[lay.A_N_TRADES] = n_f0 + nf, n_t0 + nt
+        return orders, fills[:nf], trades[:nt], res
+
+    def on_bar(self, ts: int, rows: np.ndarray) -> BarOutcome:
+        """Process one new bar (``rows[S, 5]`` open, high, low, close, volume; NaN = no bar)."""
+        n = len(self.symbols)
+        rows = np.ascontiguousarray(rows, dtype=np.float64).reshape(n, 5)
+        snap, self._cache = self._cache or self.restore(), None  # dropped if this bar fails
+        if snap.last_ts is not None and ts <= snap.last_ts:
+            return BarOutcome(ts, skipped=True)  # already processed (or an old bar replayed)
+        book, acct = snap.book, snap.acct
+        feats, (sigma, mu, adv) = self.prepare(snap, rows)
+        out = BarOutcome(ts)
+        on_bar = getattr(self.broker, "on_bar", None)
+        if on_bar is not None:  # the paper broker executes the bar itself
+            bars = {sym: tuple(rows[s]) for s, sym in enumerate(self.symbols)}
+            costs = {
+                sym: self._cost(s, sigma[0, s], adv[0, s]) for s, sym in enumerate(self.symbols)
+            }
+            out.fills = on_bar(
+                ts, bars, costs, self.symbols, self.at_close, clamp=self.cfg.clamp_slippage_to_bar
+            )
+        else:
+            out.fills = [f for f in self.broker.fills_since(ts) if f.ts == ts]
+        crash.point("after_broker_fill")  # broker has filled; positions not yet booked here
+        n_o = int(acct[lay.A_N_ORDERS])
+        before = {
+            "pos": book[:, lay.B_POS].copy(), "cash": float(acct[lay.A_CASH]),
+            "orders": {int(w["id"]): w.tobytes() for w in snap.working},
+        }  # fmt: skip
+        orders, fills, trades, res = self.simulate_bar(snap, ts, rows, feats, (sigma, mu, adv))
         tb = int(acct[lay.A_BAR0]) - 1
         cids = dict(zip(snap.working["id"].tolist(), snap.working_cids, strict=True))
         new_ids = list(range(n_o, int(acct[lay.A_N_ORDERS])))
@@ -248,16 +275,17 @@ class LiveEngine:
         touched = [*snap.working["id"].tolist(), *new_ids]
         live_fills = self._fill_records(out.fills, cids, tb)
         out.discrepancies = reconcile_bar(
-            fills[:nf], live_fills, {cids[i]: orders[i] for i in touched}, out.refused,
+            fills, live_fills, {cids[i]: orders[i] for i in touched}, out.refused,
             self.broker, book, acct, self.symbols,
         )  # fmt: skip
         still = [i for i in touched if orders[i]["status"] == rec.STATUS_WORKING]
         snap.working = orders[still].copy()
         snap.working_cids = [cids[i] for i in still]
         snap.last_ts = ts
-        self._persist(
-            ts, tb, snap, orders, new_ids, touched, cids, out, live_fills, trades[:nt], res
-        )
+        changed = [i for i in touched if orders[i].tobytes() != before["orders"].get(i)]
+        self._persist(ts, tb, snap, orders, new_ids, changed, cids, out, live_fills, trades, res,
+                      before)  # fmt: skip
+        self._cache = snap if self.keep_in_memory else None
         return out
 
     def _fill_records(self, fills: list[Fill], cids: dict[int, str], tb: int) -> np.ndarray:
@@ -269,6 +297,10 @@ class LiveEngine:
                       f.qty, f.price, f.fee, f.slippage)  # fmt: skip
         return out
 
-    def _persist(self, ts, tb, snap, orders, new_ids, touched, cids, out, live_fills, trades, res):
+    def _persist(
+        self, ts, tb, snap, orders, new_ids, changed, cids, out, fills, trades, res, before
+    ):
         """Write the bar in one ledger transaction (see the module docstring)."""
-        write_bar(self, ts, tb, snap, orders, new_ids, touched, cids, out, live_fills, trades, res)
+        write_bar(
+            self, ts, tb, snap, orders, new_ids, changed, cids, out, fills, trades, res, before
+        )

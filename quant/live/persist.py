@@ -8,18 +8,18 @@ builds the same result a backtest returns.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, select, update
 
 from quant.core import records as rec
 from quant.core.sim import layout as lay
 from quant.live import crash, engine_tables
 from quant.live.broker import states as st
-from quant.live.ledger import Ledger, NewOrder
-from quant.live.ledger.dialect import upsert
+from quant.live.ledger import Ledger, NewOrder, schema
 
 _TYPES = {rec.ORDER_MARKET: "market", rec.ORDER_LIMIT: "limit", rec.ORDER_STOP: "stop"}
 _CORE_STATUS = {rec.STATUS_WORKING: st.ACCEPTED, rec.STATUS_FILLED: st.FILLED,
@@ -31,50 +31,82 @@ def dec(x: float) -> Decimal | None:
     return None if np.isnan(x) else Decimal(float(x))
 
 
-def write_bar(eng, ts, tb, snap, orders, new_ids, touched, cids, out, live_fills, trades, res):
-    """Persist one bar (orders, fills, positions, cash, snapshot, records, discrepancies)."""
+def write_bar(eng, ts, tb, snap, orders, new_ids, touched, cids, out, live_fills, trades, res,
+              before):  # fmt: skip
+    """Persist one bar (orders, fills, positions, cash, snapshot, records, discrepancies).
+
+    ``touched``: the orders new or changed this bar; ``before``: positions and cash before it
+    (only what changed is written, besides the snapshot and the bar row).
+    """
     name, broker = eng.name, eng.broker
+    now = eng.ledger.clock()
     with eng.ledger.transaction() as tx:
-        for i in new_ids:
+        conn, t = tx.conn, engine_tables.records
+        rows = []
+        for i in new_ids:  # bulk: a bar's orders are new by construction (its tx is atomic)
             o = orders[i]
-            sym = eng.symbols[int(o["symbol"])]
-            tx.record_order(NewOrder(
-                cids[i], name, sym, "buy" if o["side"] > 0 else "sell", _TYPES[int(o["type"])],
-                Decimal(float(o["qty"])), ts, dec(o["limit_price"]), dec(o["stop_price"]),
-            ), status=st.NEW)  # fmt: skip
-        for f in out.fills:
-            tx.record_fill(f.fill_id, f.client_id, Decimal(f.qty), Decimal(f.price),
-                           Decimal(f.fee), f.ts)  # fmt: skip
+            rows.append(asdict(NewOrder(
+                cids[i], name, eng.symbols[int(o["symbol"])], "buy" if o["side"] > 0 else "sell",
+                _TYPES[int(o["type"])], Decimal(float(o["qty"])), ts, dec(o["limit_price"]),
+                dec(o["stop_price"]),
+            )) | {"filled_qty": Decimal(0), "status": st.NEW, "created_ns": now,
+                  "updated_ns": now})  # fmt: skip
+        if rows:
+            conn.execute(schema.orders.insert(), rows)
+        if out.fills:
+            conn.execute(schema.fills.insert(), [
+                {"fill_id": f.fill_id, "client_order_id": f.client_id, "qty": Decimal(f.qty),
+                 "price": Decimal(f.price), "fee": Decimal(f.fee), "ts": f.ts}
+                for f in out.fills
+            ])  # fmt: skip
         crash.point("fill_before_position")  # inside the transaction: rolled back on a crash
+        changes = []
         for i in touched:
             bo = broker.order(cids[i])
-            status = bo.status if bo is not None else _CORE_STATUS[int(orders[i]["status"])]
-            reason = out.refused.get(cids[i]) or (bo.reason if bo is not None else "risk limit")
-            tx.update_order(cids[i], status=status, reason=reason or None)
+            if bo is None:  # refused before the broker: the core's status and the reason
+                status, filled = _CORE_STATUS[int(orders[i]["status"])], 0.0
+                reason = out.refused.get(cids[i], "risk limit")
+            else:  # the broker's status and filled quantity are the truth
+                status, filled, reason = bo.status, bo.filled_qty, bo.reason or None
+            changes.append({"cid": cids[i], "st": status, "fq": Decimal(filled), "rs": reason})
+        if changes:
+            o = schema.orders
+            conn.execute(
+                update(o).where(o.c.client_order_id == bindparam("cid")).values(
+                    status=bindparam("st"), filled_qty=bindparam("fq"), reason=bindparam("rs"),
+                    updated_ns=now,
+                ), changes,
+            )  # fmt: skip
         for s, sym in enumerate(eng.symbols):
             pos = float(snap.book[s, lay.B_POS])
-            prev = tx.position(name, sym)
-            if prev is None and pos == 0.0:
+            if pos == before["pos"][s]:
                 continue
             qty = snap.book[s, lay.B_TR_QTY]
             avg = snap.book[s, lay.B_TR_ENTRY_VAL] / qty if pos != 0.0 and qty > 0 else 0.0
             tx.set_position(name, sym, Decimal(pos), Decimal(float(avg)))
-        tx.set_cash(Decimal(float(snap.acct[lay.A_CASH])), account=name)
+        if tb == 0 or snap.acct[lay.A_CASH] != before["cash"]:
+            tx.set_cash(Decimal(float(snap.acct[lay.A_CASH])), account=name)
         tx.save_strategy_state(name, snap.to_json(), bar_ts=ts)
-        conn, t = tx.conn, engine_tables.records
-        for i in touched:
-            upsert(conn, t, {"engine": name, "kind": "order", "id": i, "client_id": cids[i],
-                             "bar": int(orders[i]["bar"]), "raw": orders[i].tobytes()},
-                   ["engine", "kind", "id"])  # fmt: skip
+        if touched:
+            ids = [int(i) for i in touched]
+            conn.execute(delete(t).where(t.c.engine == name, t.c.kind == "order", t.c.id.in_(ids)))
+            conn.execute(t.insert(), [
+                {"engine": name, "kind": "order", "id": i, "client_id": cids[i],
+                 "bar": int(orders[i]["bar"]), "raw": orders[i].tobytes()} for i in ids
+            ])  # fmt: skip
         base_f = int(snap.acct[lay.A_N_FILLS]) - len(live_fills)
-        for k, f in enumerate(live_fills):
-            conn.execute(t.insert().values(engine=name, kind="fill", id=base_f + k,
-                                           client_id=out.fills[k].fill_id, bar=tb,
-                                           raw=f.tobytes()))  # fmt: skip
+        if len(live_fills):
+            conn.execute(t.insert(), [
+                {"engine": name, "kind": "fill", "id": base_f + k,
+                 "client_id": out.fills[k].fill_id, "bar": tb, "raw": f.tobytes()}
+                for k, f in enumerate(live_fills)
+            ])  # fmt: skip
         base_t = int(snap.acct[lay.A_N_TRADES]) - len(trades)
-        for k, tr in enumerate(trades):
-            conn.execute(t.insert().values(engine=name, kind="trade", id=base_t + k, bar=tb,
-                                           raw=tr.tobytes()))  # fmt: skip
+        if len(trades):
+            conn.execute(t.insert(), [
+                {"engine": name, "kind": "trade", "id": base_t + k, "bar": tb, "raw": tr.tobytes()}
+                for k, tr in enumerate(trades)
+            ])  # fmt: skip
         eq, ex, tg, halt = res
         values = np.concatenate((eq, ex, tg[0])).tobytes()
         conn.execute(engine_tables.bars.insert().values(

@@ -74,6 +74,7 @@ def replay_result(engine: LiveEngine, bars: BarArrays) -> BacktestResult:
         trades=trades[: int(acct[lay.A_N_TRADES])].copy(),
         config=engine.cfg,
         report=engine.cfg.describe(),
+        n_clamped_fills=int(snap.acct[lay.A_N_CLAMPED]),
     )
 
 

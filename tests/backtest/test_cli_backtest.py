@@ -45,7 +45,9 @@ def test_json_has_metrics_trades_and_fills_for_several_symbols(lake):
                  "--sizing", "fraction:0.5", "--start", "1999-06-01", "--json")  # fmt: skip
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    assert out["symbols"] == ["NVDA", "ORCL"] and out["fees"] == "none"
+    assert out["symbols"] == ["NVDA", "ORCL"]
+    assert (out["fees"], out["slippage"]) == ("5 bps + 0 fixed, min 0 per fill", "constant 2 bps")
+    assert out["slippage_clamp"].startswith("off") and out["metrics"]["n_clamped_fills"] == 0
     assert out["metrics"]["n_fills"] == len(out["fills"]) > 0
     assert {t["symbol"] for t in out["trades"]} == {"NVDA", "ORCL"}
     assert min(f["ts"] for f in out["fills"]) >= "1999-06-01"

@@ -6,9 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from quant.cli import main
+from quant.data.store import DatasetStore
 from tests.backtest.bars_fixture import write_bars
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,6 +89,8 @@ def test_check_lookahead_exits_1_for_the_leaky_strategy_and_0_for_a_causal_one(
     report = json.loads(leaky[1])
     assert report["ok"] is False and report["first_bar"] is not None
     assert causal[0] == 0 and "no lookahead found" in causal[1]
+    assert "truncation points: after each of the" in causal[1] and "full_value" not in causal[1]
+    assert report["what"] in ("decision", "feature 0") and report["verdict"].startswith("LOOKAHEAD")
 
 
 def test_check_lookahead_with_an_invalid_param_exits_2(monkeypatch, capsys, lake):
@@ -106,3 +110,31 @@ def test_optimize_fixed_params_and_costs_reach_every_candidate(monkeypatch, caps
     assert free["run_id"] != costly["run_id"]
     by_fast = {r["fast"]: r["sharpe"] for r in free["top"]}
     assert all(r["sharpe"] < by_fast[r["fast"]] for r in costly["top"])  # fees cost return
+
+
+def test_optimize_start_and_end_keep_only_the_bars_within_the_dates(monkeypatch, capsys, lake):
+    args = ["optimize", "tests.backtest.causal_strategy", "--symbol", "TEST", "--grid",
+            "fast=2:4:2", "--param", "slow=10", "--json"]  # fmt: skip
+    whole = json.loads(run_main(monkeypatch, capsys, lake, *args)[1])
+    code, out, _ = run_main(
+        monkeypatch, capsys, lake, *args, "--start", "2010-02-01", "--end", "2010-03-31"
+    )
+    part = json.loads(out)
+    assert code == 0 and (part["start"], part["end"]) == ("2010-02-01", "2010-03-31")
+    rows = DatasetStore(lake).read("optimizations")
+    n_bars = {r: set(rows.filter(pl.col("run_id") == r)["n_bars"]) for r in set(rows["run_id"])}
+    assert n_bars[part["run_id"]] == {28 + 31}  # daily bars, both ends inclusive
+    assert n_bars[whole["run_id"]] == {200}
+    assert part["run_id"] != whole["run_id"]
+
+
+@pytest.mark.parametrize(
+    ("dates", "message"),
+    [(["--start", "2010-02-30"], "--start"), (["--start", "2031-01-01"], "no bars")],
+)
+def test_optimize_bad_or_empty_date_range_exits_2(monkeypatch, capsys, lake, dates, message):
+    code, _, err = run_main(
+        monkeypatch, capsys, lake, "optimize", "tests.backtest.causal_strategy", "--symbol",
+        "TEST", "--grid", "fast=2:4:2", *dates,
+    )  # fmt: skip
+    assert code == 2 and message in err

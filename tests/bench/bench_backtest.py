@@ -55,7 +55,9 @@ def market(n: int, k: int, seed: int = 42) -> BarArrays:
     )
 
 
-CONFIG = BacktestConfig(cash=CASH, fees={"pct": FEE}, sizing={"rule": "fixed", "value": QTY})
+CONFIG = BacktestConfig(
+    cash=CASH, fees={"pct": FEE}, slippage={"model": "none"}, sizing={"rule": "fixed", "value": QTY}
+)  # the peers' model: fees, no slippage
 FULL = BacktestConfig(
     cash=CASH,
     fees={"pct": FEE, "fixed": 1.0, "minimum": 1.0},

@@ -30,6 +30,11 @@ CASES = [
     ),
     ("zscore_reversion", {"window": 10, "entry": 1.5, "exit": 0.3}, {}),
     (
+        "sma_crossover",
+        {"fast": 3, "slow": 10},
+        {"clamp_slippage_to_bar": True, "slippage": Slippage(model="constant", param=80.0)},
+    ),
+    (
         "zscore_reversion",
         {"window": 20, "entry": 1.0, "exit": 0.2, "short": True},
         {
@@ -44,6 +49,7 @@ CASES = [
 def _same(bt, lv):
     for name in FIELDS:
         assert getattr(bt, name).tobytes() == getattr(lv, name).tobytes(), name
+    assert lv.n_clamped_fills == bt.n_clamped_fills
 
 
 @pytest.mark.parametrize(("name", "params", "extra"), CASES)

@@ -15,9 +15,12 @@ Rules (units: prices in quote currency, quantities in units, fractions not perce
   else at the limit if the low reaches it; a buy stop fills at the open if the open gapped
   through the stop, else at the stop if the high reaches it (sells mirrored);
 * quantity is capped at ``participation * volume`` when ``participation > 0``;
-* slippage moves the price against the order by the model's impact fraction, then the
-  price is clamped into the bar's [low, high] and, for limits, to the limit; so a fill never
-  leaves its bar's range and slippage is never a gain (``slippage >= 0``);
+* slippage moves the price against the order by the model's impact fraction and applies in
+  full (as in vectorbt and backtrader), so a slipped fill may lie outside the bar's
+  [low, high]. Only with ``clamp_to_bar`` (an explicit opt-in) is the price clamped into
+  the bar's range, which removes part of the slippage; ``fill_order_detail`` says when that
+  happened so the simulator can count such fills. A limit never fills beyond its limit, and
+  slippage is never a gain (``slippage >= 0``);
 * fee per fill = ``max(fee_pct * notional + fee_fixed, fee_min)``.
 """
 
@@ -98,39 +101,57 @@ def touch_price(
 
 
 @njit
-def fill_order(
+def fill_order_detail(
     order: tuple[float, float, float, float, float],
     bar: tuple[float, float, float, float, float],
     cost: tuple[float, float, float, float, float, float, float, float],
     market_at_close: bool,
-) -> tuple[float, float, float, float]:
-    """Execute a working order against one bar: ``(qty, price, fee, slippage_cost)``.
-
-    ``qty == 0`` means no fill in this bar. ``price`` includes slippage; ``slippage_cost`` is
-    ``|price - reference| * qty`` (quote currency, >= 0).
-    """
+    clamp_to_bar: bool,
+) -> tuple[float, float, float, float, bool]:
+    """``fill_order`` plus a flag: True when ``clamp_to_bar`` removed part of the slippage."""
     side, remaining, otype, limit_price, stop_price = order
     h, lo, volume = bar[1], bar[2], bar[4]
     participation, slip_model, slip_param, sigma, adv, fee_pct, fee_fixed, fee_min = cost
     if not remaining > 0.0:
-        return 0.0, math.nan, 0.0, 0.0
+        return 0.0, math.nan, 0.0, 0.0, False
     ref = touch_price(side, otype, limit_price, stop_price, bar, market_at_close)
     if math.isnan(ref):
-        return 0.0, math.nan, 0.0, 0.0
+        return 0.0, math.nan, 0.0, 0.0, False
     qty = remaining
     if participation > 0.0:
         cap = participation * volume if volume > 0.0 else 0.0
         qty = min(qty, cap)
     if not qty > 0.0:
-        return 0.0, math.nan, 0.0, 0.0
+        return 0.0, math.nan, 0.0, 0.0, False
     impact = impact_fraction(slip_model, slip_param, qty, volume, sigma, adv)
-    price = ref * (1.0 + side * impact)
-    price = min(max(price, lo), h)
+    slipped = ref * (1.0 + side * impact)
+    price = slipped
+    if clamp_to_bar:
+        price = min(max(price, lo), h)
     if int(otype) == ORDER_LIMIT:
         price = min(price, limit_price) if side > 0 else max(price, limit_price)
     price = max(price, ref) if side > 0 else min(price, ref)  # slippage is never a gain
+    clamped = clamp_to_bar and (slipped > h if side > 0 else slipped < lo) and price != slipped
     slip = abs(price - ref) * qty
     fee = fee_for(qty * price, fee_pct, fee_fixed, fee_min)
+    return qty, price, fee, slip, clamped
+
+
+@njit
+def fill_order(
+    order: tuple[float, float, float, float, float],
+    bar: tuple[float, float, float, float, float],
+    cost: tuple[float, float, float, float, float, float, float, float],
+    market_at_close: bool,
+    clamp_to_bar: bool = False,
+) -> tuple[float, float, float, float]:
+    """Execute a working order against one bar: ``(qty, price, fee, slippage_cost)``.
+
+    ``qty == 0`` means no fill in this bar. ``price`` includes slippage; ``slippage_cost`` is
+    ``|price - reference| * qty`` (quote currency, >= 0). ``clamp_to_bar`` (default off)
+    clamps the slipped price into the bar's [low, high].
+    """
+    qty, price, fee, slip, _ = fill_order_detail(order, bar, cost, market_at_close, clamp_to_bar)
     return qty, price, fee, slip
 
 

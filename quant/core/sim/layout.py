@@ -63,7 +63,8 @@ C_MAX_DRAWDOWN = 19  # fraction below the peak; 0 = none
 C_MAX_CONSEC = 20  # losing trades in a row; 0 = none
 C_VOL_HALT = 21  # annualised volatility above which a symbol is halted; 0 = none
 C_HALT_ACTION = 22
-N_CFG = 23
+C_CLAMP = 23  # 1 = clamp slipped prices into the bar's [low, high] (drops slippage); 0 = full
+N_CFG = 24
 
 # --- per-symbol costs ---------------------------------------------------------------------
 K_SLIP_MODEL = 0
@@ -102,7 +103,8 @@ A_OVERFLOW = 8  # 1 when a record array ran out of room (the driver re-runs bigg
 A_LAST_DAY = 9  # day number of the last bar seen (-1 before the first)
 A_EQUITY = 10  # equity at the last bar's close
 A_BAR0 = 11  # absolute bar number of the next call's first bar (records use absolute bars)
-N_ACCT = 12
+A_N_CLAMPED = 12  # fills whose slippage the C_CLAMP option reduced
+N_ACCT = 13
 
 # --- numba types --------------------------------------------------------------------------
 F8_1D = types.float64[::1]

@@ -1,7 +1,7 @@
 """The simulator: a per-bar loop over one or many symbols around a strategy's decision function.
 
 Per bar t (all symbols): (1) working orders placed before t try to fill within bar t
-(``fills.fill_order``); (2) positions are marked at the close: ``equity = cash + sum(pos *
+(``fills.fill_order_detail``); (2) positions are marked at the close: ``equity = cash + sum(pos *
 close)``; (3) account HALT conditions are evaluated (``quant.core.risk.limits``); (4) the
 strategy's ``decide(features[t, s], position, state[s], params)`` runs for every symbol with a
 bar at t, and a change of direction becomes orders sized by ``quant.core.risk.sizing`` and
@@ -11,14 +11,15 @@ at bar t's close. So by default a decision at t's close can only trade from t+1 
 Decisions: a target of +1/-1 asks for a long/short position (its magnitude in (0, 1] scales
 the size), 0 asks to be flat, NaN means "no decision". Only a change of direction trades.
 
-A change of direction (intent) applies one rule in one place (``_cancel_stale``): every
+A change of direction (intent) applies one rule in one place (``intent.cancel_stale``): every
 working order that no longer serves the new intent is cancelled, whatever its role. An entry
 serves while it trades toward the intent, an exit while the position points away from it,
 a stop-loss / take-profit while the position is the one the intent holds. What is missing
 is then added (an exit for a position against the intent, brackets for a position the
 intent keeps, an entry for the rest of the size). Within a bar a symbol's orders share one
-participation budget (``participation * volume``), taken in the order exit, entry, stop,
-target, so an entry waits until the exit before it is done and never trades through zero.
+participation budget (``participation * volume``, also across the two fill passes of a
+``same_close`` bar), taken in the order exit, entry, stop, target, so an entry waits until
+the exit before it is done and never trades through zero.
 
 ``book``, ``acct``, the strategy ``state`` and the record arrays are in/out, and records carry
 absolute bar numbers (``acct[A_BAR0]`` + local index), so a later call on the next bars
@@ -34,22 +35,25 @@ from numba import types
 
 from quant.core.jit import njit
 from quant.core.records import (
-    ORDER_LIMIT,
     ORDER_MARKET,
-    ORDER_STOP,
     ROLE_ENTRY,
-    ROLE_EXIT,
-    ROLE_RISK,
     ROLE_STOP_LOSS,
     ROLE_TAKE_PROFIT,
     STATUS_REJECTED,
     STATUS_WORKING,
     TIF_GTC,
 )
-from quant.core.risk.limits import account_halt, cap_exposure, cap_position, volatility_halt
-from quant.core.risk.sizing import shrink_for_impact, size_units
-from quant.core.sim.book import add_order, apply_fill, cancel_if_working, mark_filled
-from quant.core.sim.fills import cap_to_cash, fill_order
+from quant.core.risk.limits import account_halt, volatility_halt
+from quant.core.sim.book import apply_fill, cancel_if_working, mark_filled
+from quant.core.sim.fills import cap_to_cash, fill_order_detail
+from quant.core.sim.intent import (
+    act_on_target,
+    halt_symbol,
+    pending_entry,
+    refresh_brackets,
+    sign,
+    stat_row,
+)
 from quant.core.sim.layout import (
     A_BAR0,
     A_CASH,
@@ -58,6 +62,7 @@ from quant.core.sim.layout import (
     A_EQUITY,
     A_HALT,
     A_LAST_DAY,
+    A_N_CLAMPED,
     A_N_FILLS,
     A_N_ORDERS,
     A_N_TRADES,
@@ -70,12 +75,8 @@ from quant.core.sim.layout import (
     B_SLOT_EXIT,
     B_SLOT_SL,
     B_SLOT_TP,
-    B_TR_ENTRY_VAL,
-    B_TR_QTY,
     B_VOL_HALTED,
-    C_ALLOW_SHORT,
-    C_ENTRY_OFFSET,
-    C_ENTRY_TYPE,
+    C_CLAMP,
     C_FEE_FIXED,
     C_FEE_MIN,
     C_FEE_PCT,
@@ -85,15 +86,8 @@ from quant.core.sim.layout import (
     C_MAX_DAILY_LOSS,
     C_MAX_DRAWDOWN,
     C_MAX_EXPOSURE,
-    C_MAX_POS,
     C_PARTICIPATION,
     C_PPY,
-    C_SHRINK,
-    C_SIZE_PARAM,
-    C_SIZING,
-    C_STOP_LOSS,
-    C_TAKE_PROFIT,
-    C_TIF,
     C_VOL_HALT,
     F8_1D,
     F8_2D,
@@ -118,17 +112,6 @@ ROOM_PER_SYMBOL = 16
 
 
 @njit
-def _sign(x: float) -> float:
-    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
-
-
-@njit
-def _row(stat: np.ndarray, t: int) -> int:
-    """Row of a market-stat array for bar t (a one-row array holds a constant: not needed)."""
-    return t if stat.shape[0] > 1 else 0
-
-
-@njit
 def _mark(book: np.ndarray, acct: np.ndarray) -> tuple[float, float]:
     """(equity, gross exposure) at the last closes."""
     eq = acct[A_CASH]
@@ -143,52 +126,18 @@ def _mark(book: np.ndarray, acct: np.ndarray) -> tuple[float, float]:
 
 
 @njit
-def _set_bracket(orders, book, acct, s, t, slot, role, otype, price):
-    """Create or resize the bracket child in ``slot`` to cover the whole position."""
-    pos = book[s, B_POS]
-    row = int(book[s, slot])
-    if row >= 0 and orders[row]["status"] == STATUS_WORKING:
-        orders[row]["qty"] = orders[row]["filled_qty"] + abs(pos)
-        if otype == ORDER_STOP:
-            orders[row]["stop_price"] = price
-        else:
-            orders[row]["limit_price"] = price
-        return
-    lim = price if otype == ORDER_LIMIT else math.nan
-    stp = price if otype == ORDER_STOP else math.nan
-    r = add_order(orders, acct, t, s, -_sign(pos), otype, role, TIF_GTC, abs(pos), lim, stp, 0)
-    book[s, slot] = r
+def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t, same, used):
+    """Let the symbol's working orders trade against bar t (``same``: only new market orders).
 
-
-@njit
-def _refresh_brackets(orders, book, acct, cfg, s, t):
-    """Brackets follow the position; cancelled when flat or when the intent is not to hold it."""
-    pos = book[s, B_POS]
-    if pos == 0.0 or _sign(pos) != book[s, B_INTENT]:
-        cancel_if_working(orders, book[s, B_SLOT_SL], t)
-        cancel_if_working(orders, book[s, B_SLOT_TP], t)
-        book[s, B_SLOT_SL] = -1.0
-        book[s, B_SLOT_TP] = -1.0
-        return
-    entry = book[s, B_TR_ENTRY_VAL] / book[s, B_TR_QTY]
-    d = _sign(pos)
-    if cfg[C_STOP_LOSS] > 0.0:
-        px = entry * (1.0 - d * cfg[C_STOP_LOSS])
-        _set_bracket(orders, book, acct, s, t, B_SLOT_SL, ROLE_STOP_LOSS, ORDER_STOP, px)
-    if cfg[C_TAKE_PROFIT] > 0.0:
-        px = entry * (1.0 + d * cfg[C_TAKE_PROFIT])
-        _set_bracket(orders, book, acct, s, t, B_SLOT_TP, ROLE_TAKE_PROFIT, ORDER_LIMIT, px)
-
-
-@njit
-def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t, same):
-    """Let the symbol's working orders trade against bar t (``same``: only new market orders)."""
+    ``used[s]``: units the symbol already traded in bar t (its participation budget is shared
+    by every order and by both calls of a ``same_close`` bar).
+    """
     o_, h_, l_, c_, v_ = bars
     sigma, adv = stats[0], stats[2]
     at_close = int(cfg[C_FILL_TIMING]) != FILL_NEXT_OPEN
     k = t
     tb = t + int(acct[A_BAR0])  # absolute bar number (records; resumable runs)
-    r = _row(sigma, k)
+    r = stat_row(sigma, k)
     sig = sigma[r, s]
     ad = adv[r, s]
     cost = (
@@ -202,9 +151,11 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
         cfg[C_FEE_MIN],
     )
     bar = (o_[t, s], h_[t, s], l_[t, s], c_[t, s], v_[t, s])
+    clamp = cfg[C_CLAMP] != 0.0
     part = cfg[C_PARTICIPATION]
     vol = v_[t, s]
-    budget = (part * vol if vol > 0.0 else 0.0) if part > 0.0 else math.inf  # shared by the orders
+    budget = (part * vol if vol > 0.0 else 0.0) if part > 0.0 else math.inf
+    budget -= used[s]
     for slot in SLOTS:
         row = int(book[s, slot])
         if row < 0:
@@ -223,14 +174,14 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
         remaining = od["qty"] - od["filled_qty"]
         if od["role"] != ROLE_ENTRY:
             # exits and bracket children only ever reduce the current position
-            if pos == 0.0 or _sign(pos) == side:
+            if pos == 0.0 or sign(pos) == side:
                 cancel_if_working(orders, row, tb)
                 book[s, slot] = -1.0
                 continue
             remaining = min(remaining, abs(pos))
         remaining = min(remaining, budget)
         order = (side, remaining, float(od["type"]), od["limit_price"], od["stop_price"])
-        qty, price, fee, slip = fill_order(order, bar, cost, at_close)
+        qty, price, fee, slip, clamped = fill_order_detail(order, bar, cost, at_close, clamp)
         capped = False
         if qty > 0.0 and side > 0.0 and pos >= 0.0:  # never buy more than the cash allows
             qty, fee, slip, capped = cap_to_cash(
@@ -244,6 +195,9 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
                 continue
         if qty > 0.0:
             budget -= qty
+            used[s] += qty
+            if clamped:
+                acct[A_N_CLAMPED] += 1.0
             apply_fill(orders, fills, trades, book, acct, row, tb, qty, price, fee, slip)
             flat = book[s, B_POS] == 0.0
             if od["qty"] - od["filled_qty"] <= _EPS * od["qty"] or (flat and od["role"] != 0):
@@ -251,147 +205,13 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
                 book[s, slot] = -1.0
             if flat and (od["role"] == ROLE_STOP_LOSS or od["role"] == ROLE_TAKE_PROFIT):
                 book[s, B_INTENT] = 0.0  # stopped out: wait for the strategy's next entry
-            _refresh_brackets(orders, book, acct, cfg, s, tb)
+            refresh_brackets(orders, book, acct, cfg, s, tb)
         if od["status"] == STATUS_WORKING and (
             capped or (od["role"] == ROLE_ENTRY and od["tif"] != TIF_GTC)
         ):
             # out of cash, or DAY / IOC: the unfilled remainder is cancelled with the bar
             cancel_if_working(orders, row, tb)
             book[s, slot] = -1.0
-
-
-@njit
-def _halt_symbol(orders, book, acct, s, tb, close_out):
-    """Apply a HALT to one symbol: cancel entries; close the position or freeze it."""
-    cancel_if_working(orders, book[s, B_SLOT_ENTRY], tb)
-    book[s, B_SLOT_ENTRY] = -1.0
-    if not close_out:
-        return
-    for slot in (B_SLOT_EXIT, B_SLOT_SL, B_SLOT_TP):
-        cancel_if_working(orders, book[s, slot], tb)
-        book[s, slot] = -1.0
-    pos = book[s, B_POS]
-    book[s, B_INTENT] = 0.0
-    if pos != 0.0:
-        r = add_order(
-            orders, acct, tb, s, -_sign(pos), ORDER_MARKET, ROLE_RISK, TIF_GTC, abs(pos),
-            math.nan, math.nan, STATUS_WORKING,
-        )  # fmt: skip
-        book[s, B_SLOT_EXIT] = r
-
-
-@njit
-def _serves(role: int, side: float, pos: float, d: float) -> bool:
-    """Whether a working order of ``role``/``side`` serves the intent ``d`` (-1, 0, +1).
-
-    An entry serves while it trades toward ``d``; an exit (strategy or HALT) while the position
-    points away from ``d``; a stop-loss or take-profit while the position is the one ``d``
-    wants held.
-    """
-    if role == ROLE_ENTRY:
-        return d != 0.0 and side == d
-    if role == ROLE_STOP_LOSS or role == ROLE_TAKE_PROFIT:  # noqa: SIM109 (numba)
-        return pos != 0.0 and _sign(pos) == d
-    return pos != 0.0 and _sign(pos) != d and side == -_sign(pos)
-
-
-@njit
-def _cancel_stale(orders, book, s, tb, d):
-    """The one rule on a change of intent: cancel each working order that does not serve ``d``."""
-    pos = book[s, B_POS]
-    for slot in SLOTS:
-        row = int(book[s, slot])
-        if row < 0:
-            continue
-        od = orders[row]
-        if od["status"] != STATUS_WORKING:
-            book[s, slot] = -1.0
-        elif not _serves(int(od["role"]), float(od["side"]), pos, d):
-            cancel_if_working(orders, row, tb)
-            book[s, slot] = -1.0
-
-
-@njit
-def _pending_entry(orders, book, s, price):
-    """Notional (at ``price``) of the symbol's working entry order, 0 if none."""
-    row = int(book[s, B_SLOT_ENTRY])
-    if row < 0 or orders[row]["status"] != STATUS_WORKING:
-        return 0.0
-    return (orders[row]["qty"] - orders[row]["filled_qty"]) * price
-
-
-@njit
-def _act(stats, cfg, costs, orders, book, acct, s, t, tgt, price, eq, committed):
-    """Turn a change of direction into orders (exit at market, entry per config).
-
-    ``committed`` is the gross notional of all positions plus working entry orders; returns
-    the change of it (new entry notional minus the cancelled one) so later symbols of the
-    same bar see entries already asked for.
-    """
-    sigma, mu, adv = stats
-    tb = t + int(acct[A_BAR0])
-    d = _sign(tgt)
-    if d < 0.0 and cfg[C_ALLOW_SHORT] == 0.0:
-        d = 0.0
-    if d == book[s, B_INTENT]:
-        return 0.0
-    book[s, B_INTENT] = d
-    own_pending = _pending_entry(orders, book, s, price)
-    _cancel_stale(orders, book, s, tb, d)
-    pos = book[s, B_POS]
-    if pos != 0.0 and _sign(pos) != d:
-        row = int(book[s, B_SLOT_EXIT])
-        if row >= 0:  # a working exit still serves: it must cover the whole position
-            orders[row]["qty"] = max(orders[row]["qty"], orders[row]["filled_qty"] + abs(pos))
-        else:
-            r = add_order(
-                orders, acct, tb, s, -_sign(pos), ORDER_MARKET, ROLE_EXIT, TIF_GTC, abs(pos),
-                math.nan, math.nan, STATUS_WORKING,
-            )  # fmt: skip
-            book[s, B_SLOT_EXIT] = r
-    _refresh_brackets(orders, book, acct, cfg, s, tb)  # back to an open position: protect it
-    if d == 0.0:
-        return -own_pending
-    sl = cfg[C_STOP_LOSS]
-    r = _row(sigma, t)
-    sg = sigma[r, s]
-    stop_dist = sl * price if sl > 0.0 else 2.0 * sg * price
-    units = size_units(
-        int(cfg[C_SIZING]),
-        cfg[C_SIZE_PARAM],
-        eq,
-        price,
-        stop_dist,
-        sg,
-        mu[_row(mu, t), s],
-        cfg[C_PPY],
-    ) * min(abs(tgt), 1.0)
-    if cfg[C_SHRINK] != 0.0:
-        units = shrink_for_impact(
-            units, stop_dist, price, costs[s, K_SLIP_MODEL], costs[s, K_SLIP_PARAM], sg, adv[r, s]
-        )
-    wanted = units
-    have = abs(pos) if _sign(pos) == d else 0.0
-    units = cap_position(units, price, eq, cfg[C_MAX_POS])
-    other = committed - own_pending - abs(pos * price)
-    units = cap_exposure(units, price, eq, other, cfg[C_MAX_EXPOSURE])
-    qty = units - have
-    etype = int(cfg[C_ENTRY_TYPE])
-    off = cfg[C_ENTRY_OFFSET]
-    lim = price * (1.0 - d * off) if etype == ORDER_LIMIT else math.nan
-    stp = price * (1.0 + d * off) if etype == ORDER_STOP else math.nan
-    if qty <= 0.0:
-        if wanted - have > 0.0:  # a limit refused the entry: keep the evidence
-            add_order(
-                orders, acct, tb, s, d, etype, ROLE_ENTRY, int(cfg[C_TIF]), wanted - have, lim, stp,
-                STATUS_REJECTED,
-            )  # fmt: skip
-        return -own_pending
-    r = add_order(
-        orders, acct, tb, s, d, etype, ROLE_ENTRY, int(cfg[C_TIF]), qty, lim, stp, STATUS_WORKING
-    )
-    book[s, B_SLOT_ENTRY] = r
-    return qty * price - own_pending
 
 
 _SIG = types.int64(
@@ -434,6 +254,7 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
     close_out = int(cfg[C_HALT_ACTION]) == HALT_ACTION_CLOSE
     b0 = int(acct[A_BAR0])
     room = ROOM_PER_SYMBOL * n_sym
+    used = np.zeros(n_sym)  # units traded per symbol within the current bar
     for t in range(n):
         if (
             orders.shape[0] - acct[A_N_ORDERS] < room
@@ -450,6 +271,7 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
             c = c_[t, s]
             if math.isnan(c):
                 continue
+            used[s] = 0.0
             if (
                 book[s, B_SLOT_EXIT] >= 0.0
                 or book[s, B_SLOT_ENTRY] >= 0.0
@@ -457,7 +279,7 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
                 or book[s, B_SLOT_TP] >= 0.0
             ):
                 _process_orders(
-                    bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t, False
+                    bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t, False, used
                 )
             book[s, B_LAST_CLOSE] = c
         eq, gross = _mark(book, acct)
@@ -470,12 +292,12 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
         acct[A_HALT] = code
         if code != HALT_NONE and before == HALT_NONE:
             for s in range(n_sym):
-                _halt_symbol(orders, book, acct, s, t + b0, close_out)
+                halt_symbol(orders, book, acct, s, t + b0, close_out)
         bar_halt = code
         committed = gross
         if cfg[C_MAX_EXPOSURE] > 0.0:
             for s in range(n_sym):
-                committed += _pending_entry(orders, book, s, book[s, B_LAST_CLOSE])
+                committed += pending_entry(orders, book, s, book[s, B_LAST_CLOSE])
         for s in range(n_sym):
             c = c_[t, s]
             if math.isnan(c):
@@ -484,23 +306,25 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
             f_row = borrowed_row(feats, (t * n_sym + s) * n_feat)  # feats[t, s], state[s]
             tgt = decide(f_row, book[s, B_POS], borrowed_row(state, s * n_state), params)
             targets[t, s] = tgt
-            vh = volatility_halt(stats[0][_row(stats[0], t), s], cfg[C_PPY], cfg[C_VOL_HALT])
+            vh = volatility_halt(stats[0][stat_row(stats[0], t), s], cfg[C_PPY], cfg[C_VOL_HALT])
             if vh:
                 if book[s, B_VOL_HALTED] == 0.0:
                     book[s, B_VOL_HALTED] = 1.0
-                    _halt_symbol(orders, book, acct, s, t + b0, close_out)
+                    halt_symbol(orders, book, acct, s, t + b0, close_out)
                 if bar_halt == HALT_NONE:
                     bar_halt = HALT_VOLATILITY
                 continue
             book[s, B_VOL_HALTED] = 0.0
             if code != HALT_NONE or math.isnan(tgt):
                 continue
-            committed += _act(stats, cfg, costs, orders, book, acct, s, t, tgt, c, eq, committed)
+            committed += act_on_target(
+                stats, cfg, costs, orders, book, acct, s, t, tgt, c, eq, committed
+            )
         if timing == FILL_SAME_CLOSE:
             for s in range(n_sym):
                 if not math.isnan(c_[t, s]):
                     _process_orders(
-                        bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t, True
+                        bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t, True, used
                     )
             eq, gross = _mark(book, acct)
         acct[A_EQUITY] = eq

@@ -204,12 +204,15 @@ class PaperBroker(Broker):
         symbols: Sequence[str],
         at_close: bool = False,
         same: bool = False,
+        clamp: bool = False,
     ) -> list[Fill]:
         """Trade open orders against one bar per symbol; returns this pass's fills.
 
         ``costs[symbol]`` = (participation, slip model, slip param, sigma, adv, fee pct, fee
         fixed, fee min) as ``fill_order`` takes it. ``same``: only market orders placed at
-        this very bar (same-close timing). Processing a bar twice returns the first result.
+        this very bar (same-close timing). ``clamp``: slipped prices clamped into the bar
+        (the backtest's opt-in ``clamp_slippage_to_bar``). Processing a bar twice returns
+        the first result.
         """
         kind = "same" if same else "bar"
         done = self.db.execute("SELECT 1 FROM bars_done WHERE ts = ? AND pass = ?", (ts, kind))
@@ -231,7 +234,9 @@ class PaperBroker(Broker):
                 # one participation budget per symbol and bar, shared in execution order
                 budget = [(part * vol if vol > 0.0 else 0.0) if part > 0.0 else math.inf]
                 for o in todo:
-                    cash = self._execute(o, ts, bar, costs[sym], at_close, same, cash, out, budget)
+                    cash = self._execute(
+                        o, ts, bar, costs[sym], (at_close, same, clamp), cash, out, budget
+                    )
             self.db.execute("UPDATE cash SET value = ?", (cash,))
             self.db.execute("INSERT INTO bars_done VALUES (?, ?)", (ts, kind))
             self.db.execute("COMMIT")
@@ -250,9 +255,10 @@ class PaperBroker(Broker):
         r = self.db.execute("SELECT qty FROM positions WHERE symbol = ?", (symbol,)).fetchone()
         return 0.0 if r is None else r[0]
 
-    def _execute(self, o, ts, bar, cost, at_close, same, cash, out, budget) -> float:
+    def _execute(self, o, ts, bar, cost, mode, cash, out, budget) -> float:
         """Let one order trade against the bar (the simulator's rules); returns the new cash."""
         req = o.request
+        at_close, same, clamp = mode
         if same:
             if req.ts != ts or req.type != "market":
                 return cash
@@ -268,7 +274,7 @@ class PaperBroker(Broker):
             remaining = min(remaining, abs(pos))
         remaining = min(remaining, budget[0])
         order = (side, remaining, float(_TYPE_CODE[req.type]), req.limit_price, req.stop_price)
-        qty, price, fee, slip = fill_order(order, bar, cost, at_close)
+        qty, price, fee, slip = fill_order(order, bar, cost, at_close, clamp)
         capped = False
         if qty > 0.0 and side > 0.0 and pos >= 0.0:
             qty, fee, slip, capped = cap_to_cash(qty, price, fee, slip, cash, *cost[5:8])

@@ -24,8 +24,13 @@ def market(close, open=None, high=None, low=None, volume=None):
 
 
 def run(*targets_then_bars, **cfg) -> BacktestResult:
-    """Replay targets (one list per symbol) on the bars given last, with BacktestConfig(cfg)."""
+    """Replay targets (one list per symbol) on the bars given last, with BacktestConfig(cfg).
+
+    Unlike the BacktestConfig defaults, costs are zero unless ``cfg`` names them.
+    """
     *targets, bars = targets_then_bars
     cfg.setdefault("sizing", {"rule": "fixed", "value": 10})
     cfg.setdefault("cash", 10_000.0)
+    cfg.setdefault("fees", {"pct": 0.0})  # hand-computed scenarios: costs only where asked
+    cfg.setdefault("slippage", {"model": "none"})
     return run_backtest(scripted(*targets), bars, None, BacktestConfig(**cfg))

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from quant.core.records import ORDER_LIMIT, ORDER_MARKET, ORDER_STOP
-from quant.core.sim.fills import fee_for, fill_order, impact_fraction
+from quant.core.sim.fills import fee_for, fill_order, fill_order_detail, impact_fraction
 from quant.core.sim.layout import SLIP_CONSTANT, SLIP_LINEAR, SLIP_NONE, SLIP_SQRT
 
 BAR = (100.0, 110.0, 90.0, 105.0, 1000.0)  # open, high, low, close, volume
@@ -92,12 +92,27 @@ def test_square_root_impact_is_sigma_times_sqrt_of_size_over_adv():
     assert px == pytest.approx(99.6) and slip == pytest.approx(400 * 0.4)
 
 
-def test_slipped_price_is_clamped_to_the_bar_and_to_the_limit():
+def test_slippage_applies_in_full_by_default_even_beyond_the_bar():
     cost = (0.0, SLIP_CONSTANT, 2000.0, NAN, NAN, 0.0, 0.0, 0.0)  # 20 %: beyond the range
-    assert fill_order(order(1), BAR, cost, False)[1] == 110.0
-    assert fill_order(order(-1), BAR, cost, False)[1] == 90.0
+    assert fill_order(order(1), BAR, cost, False) == (10.0, pytest.approx(120.0), 0.0,
+                                                      pytest.approx(200.0))  # fmt: skip
+    assert fill_order(order(-1), BAR, cost, False)[1] == pytest.approx(80.0)
+    assert fill_order_detail(order(1), BAR, cost, False, False)[4] is False
+
+
+def test_opt_in_clamp_keeps_the_price_in_the_bar_and_says_so():
+    cost = (0.0, SLIP_CONSTANT, 2000.0, NAN, NAN, 0.0, 0.0, 0.0)
+    assert fill_order(order(1), BAR, cost, False, True)[1] == 110.0
+    assert fill_order_detail(order(-1), BAR, cost, False, True)[1::3] == (90.0, True)
+    small = (0.0, SLIP_CONSTANT, 50.0, NAN, NAN, 0.0, 0.0, 0.0)  # 0.5 %: inside the range
+    assert fill_order_detail(order(1), BAR, small, False, True)[4] is False
+
+
+def test_a_limit_never_fills_beyond_its_limit_whatever_the_clamp():
+    cost = (0.0, SLIP_CONSTANT, 2000.0, NAN, NAN, 0.0, 0.0, 0.0)
     lim = order(1, otype=ORDER_LIMIT, limit=95.0)
     assert fill_order(lim, BAR, cost, False)[1] == 95.0
+    assert fill_order(lim, BAR, cost, False, True)[1] == 95.0
 
 
 def test_participation_caps_the_fill_and_zero_volume_blocks_it():

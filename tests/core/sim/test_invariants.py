@@ -52,9 +52,10 @@ def test_cash_plus_positions_equals_equity_and_fills_stay_inside_their_bar(seed)
     assert len(r.fills) > 50
     assert len(r.orders) > _capacity(n, k)  # the records grew while the loop paused
     f = r.fills
-    # every fill within its bar's [low, high]; costs never negative
-    assert np.all(f["price"] <= bars.high[f["bar"], f["symbol"]] + 1e-9)
-    assert np.all(f["price"] >= bars.low[f["bar"], f["symbol"]] - 1e-9)
+    # every fill's reference price (before slippage) within its bar; costs never negative
+    ref = f["price"] - f["side"] * f["slippage"] / f["qty"]
+    assert np.all(ref <= bars.high[f["bar"], f["symbol"]] * (1 + 1e-12))
+    assert np.all(ref >= bars.low[f["bar"], f["symbol"]] * (1 - 1e-12))
     assert np.all(f["slippage"] >= 0) and np.all(f["fee"] >= 2.0)
     # rebuild cash and positions from the fills alone and mark them at the last close
     cash, pos, last = 1e6, np.zeros(k), np.full(k, np.nan)
@@ -75,7 +76,8 @@ def test_cash_plus_positions_equals_equity_and_fills_stay_inside_their_bar(seed)
 @pytest.mark.parametrize("seed", [4, 5])
 def test_costs_never_improve_a_fill_or_the_result(seed):
     bars, targets = random_market(seed)
-    plain = {"cash": 1e6, "sizing": {"rule": "fixed", "value": 10}, "allow_short": True}
+    plain = {"cash": 1e6, "sizing": {"rule": "fixed", "value": 10}, "allow_short": True,
+             "fees": {"pct": 0.0}, "slippage": {"model": "none"}}  # fmt: skip
     costly = plain | {
         "fees": {"pct": 0.001, "fixed": 1.0},
         "slippage": {"model": "constant", "param": 20},
@@ -87,6 +89,28 @@ def test_costs_never_improve_a_fill_or_the_result(seed):
     assert np.all(side * (b.fills["price"] - a.fills["price"]) >= 0)
     assert np.all(b.fills["fee"] > 0)
     assert b.equity[-1] < a.equity[-1]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_opt_in_clamp_keeps_fills_in_their_bar_and_counts_what_it_dropped(seed):
+    bars, targets = random_market(seed)
+    full = run_backtest(scripted(*targets), bars, None, BacktestConfig(**FULL))
+    cfg = BacktestConfig(**FULL | {"clamp_slippage_to_bar": True})
+    clamped = run_backtest(scripted(*targets), bars, None, cfg)
+    f = clamped.fills
+    assert np.all(f["price"] <= bars.high[f["bar"], f["symbol"]] + 1e-9)
+    assert np.all(f["price"] >= bars.low[f["bar"], f["symbol"]] - 1e-9)
+    # by default some slipped fills lie outside their bar; the clamp counts exactly those
+    g = full.fills
+    outside = (g["price"] > bars.high[g["bar"], g["symbol"]]) | (
+        g["price"] < bars.low[g["bar"], g["symbol"]]
+    )
+    assert full.n_clamped_fills == 0 and full.metrics.n_clamped_fills == 0
+    assert outside.sum() > 0 and clamped.n_clamped_fills > 0
+    assert clamped.metrics.n_clamped_fills == clamped.n_clamped_fills
+    assert clamped.metrics.slippage < full.metrics.slippage
+    assert clamped.report["slippage_clamp"].startswith("on")
+    assert full.report["slippage_clamp"].startswith("off")
 
 
 def test_same_inputs_give_identical_records():
