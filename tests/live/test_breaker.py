@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
 
 from quant.live.breaker import BreakerConfig, CircuitBreaker, CircuitOpen, Cooldown
 from quant.live.ledger import Ledger
+from quant.log import setup_logging
 
 
 class VendorDown(Exception):
@@ -147,3 +149,13 @@ def test_guard_decorator_counts_failures_like_call(ledger: Ledger) -> None:
             fetch()
     with pytest.raises(CircuitOpen):
         fetch()
+
+
+def test_transitions_are_logged_as_json_lines(ledger: Ledger, tmp_path) -> None:
+    setup_logging(tmp_path / "logs", "INFO")
+    b = CircuitBreaker("vendor-feed", ledger, BreakerConfig(fail_max=1))
+    _trip(b)
+    lines = (tmp_path / "logs" / "quant.jsonl").read_text().splitlines()
+    rec = [json.loads(x) for x in lines if "vendor-feed" in x][-1]
+    assert rec["event"] == "circuit breaker transition"
+    assert (rec["old"], rec["new"], rec["breaker"]) == ("closed", "open", "vendor-feed")
