@@ -49,45 +49,10 @@ def _who(who: str | None) -> str:
 @state_app.command("status")
 def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """HALT state, circuit breakers, open orders and positions at a glance."""
-    from quant.live.gate import blocked_reason
-    from quant.live.halt import HaltSwitch
-    from quant.live.ledger import OPEN_STATUSES
+    from quant.live.status import live_status, status_lines
 
-    ledger = _ledger(ctx)
-    blocked = blocked_reason(ledger)
-    with ledger.read() as r:
-        halts = r.halts()
-        breakers = r.breakers()
-        open_orders = len(r.orders(status=list(OPEN_STATUSES)))
-        positions = [p for p in r.positions() if p["qty"] != 0]
-        cash = r.cash()
-    scopes = {h["scope"] for h in halts} | {"global"}
-    halt_rows = [HaltSwitch(ledger, scope=s).status() for s in sorted(scopes)]
-    out = {
-        "halted": any(h["halted"] for h in halt_rows),
-        "blocked": blocked,
-        "halts": halt_rows,
-        "breakers": breakers,
-        "open_orders": open_orders,
-        "positions": len(positions),
-        "cash": cash,
-        "schema_version": ledger.schema_version,
-    }
-    if as_json:
-        emit(_plain(out), True)
-        return
-    g = halt_rows[0] if halt_rows[0]["scope"] == "global" else halt_rows[-1]
-    summary = {
-        "trading": "HALTED" if out["halted"] else ("blocked" if blocked else "allowed"),
-        "blocked by": blocked or "",
-        "halt reason": next((f"{h['scope']}: {h['reason']}" for h in halt_rows if h["halted"]), ""),
-        "recovery steps missing": ", ".join(g["steps_missing"]),
-        "breakers open": ", ".join(b["name"] for b in breakers if b["state"] != "closed"),
-        "open orders": open_orders,
-        "positions": len(positions),
-        "cash": "" if cash is None else str(cash),
-    }
-    emit(summary, False)
+    out = live_status(_ledger(ctx))
+    emit(_plain(out) if as_json else status_lines(out), as_json)
 
 
 @state_app.command("halt")
