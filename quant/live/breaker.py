@@ -71,10 +71,18 @@ class CircuitOpen(QuantError):
 class CircuitBreaker:
     """A persisted, thread-safe circuit breaker named ``name`` (one row in the ledger)."""
 
-    def __init__(self, name: str, ledger: Ledger, config: BreakerConfig | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        ledger: Ledger,
+        config: BreakerConfig | None = None,
+        on_failure: Callable[[str, str], None] | None = None,
+    ) -> None:
+        """``on_failure(name, why)`` sees every failure (e.g. ``HaltSwitch.record_api_error``)."""
         self.name = name
         self.ledger = ledger
         self.config = config or BreakerConfig()
+        self.on_failure = on_failure
         self._lock = threading.RLock()
         self._trial = False  # a half-open trial call is in flight
         with ledger.read() as r:
@@ -154,6 +162,8 @@ class CircuitBreaker:
 
     def record_failure(self, why: str = "call failed") -> None:
         """A guarded call failed: count it; open at the threshold, re-open from half-open."""
+        if self.on_failure is not None:
+            self.on_failure(self.name, why)
         with self._lock:
             if self._state == "half_open":
                 self._trial = False

@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from quant.live.breaker import BreakerConfig, CircuitBreaker, CircuitOpen, Cooldown
+from quant.live.halt import HaltSwitch
 from quant.live.ledger import Ledger
 from quant.log import setup_logging
 
@@ -159,3 +160,11 @@ def test_transitions_are_logged_as_json_lines(ledger: Ledger, tmp_path) -> None:
     rec = [json.loads(x) for x in lines if "vendor-feed" in x][-1]
     assert rec["event"] == "circuit breaker transition"
     assert (rec["old"], rec["new"], rec["breaker"]) == ("closed", "open", "vendor-feed")
+
+
+def test_failures_feed_the_api_error_rate_of_the_halt_switch(ledger: Ledger) -> None:
+    switch = HaltSwitch(ledger)
+    b = CircuitBreaker("broker", ledger, BreakerConfig(fail_max=3), switch.record_api_error)
+    _trip(b)
+    assert switch.api_errors_last_minute() == 3
+    assert [a["who"] for a in ledger.audit_trail("api_error")] == ["broker"] * 3
