@@ -21,6 +21,7 @@ from quant.cli_context import CliState, new_app, settings
 from quant.cli_output import JsonOpt, emit
 from quant.data.cli import data_app
 from quant.errors import QuantError
+from quant.live.cli import live_app
 
 app = new_app(
     "Versioned market data, numba backtests and live trading from one core.", name="quant"
@@ -32,6 +33,7 @@ app.add_typer(samples_app, name="samples")
 app.add_typer(data_app, name="data")
 app.add_typer(backtest_cli.app)  # quant backtest
 app.add_typer(cli_optimize.app)  # quant optimize, quant check-lookahead
+app.add_typer(live_app, name="live")  # quant live ...
 
 
 def _version(value: bool) -> None:

@@ -8,6 +8,7 @@ directory, if present), then the defaults below.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,8 +40,12 @@ class Settings(BaseSettings):
     )
 
     lake: Path = Field(Path("data/lake"), description="Folder (or URI) of the Delta Lake datasets.")
-    ledger: Path = Field(
-        Path("data/ledger"), description="Folder of the live ledger (state, orders, fills, audit)."
+    ledger: str = Field(
+        "data/ledger",
+        description=(
+            "Live ledger: a SQLAlchemy URL (sqlite:///..., postgresql://...) or a folder, "
+            "which means sqlite:///<folder>/live.db."
+        ),
     )
     log_dir: Path = Field(Path("data/logs"), description="Folder for JSON-lines log files.")
     log_level: LogLevel = Field("INFO", description="Console and file log level.")
@@ -74,12 +79,20 @@ class Settings(BaseSettings):
         """Order the sources: overrides, environment, TOML file, defaults."""
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, _toml_path()))
 
+    def ledger_url(self) -> str:
+        """The ledger as a SQLAlchemy URL (a bare folder becomes ``sqlite:///<folder>/live.db``)."""
+        if "://" in self.ledger:
+            return self.ledger
+        return f"sqlite:///{(Path(self.ledger) / 'live.db').resolve()}"
+
     def public_dict(self) -> dict[str, Any]:
         """Settings as JSON-safe values, secrets masked."""
         out: dict[str, Any] = {}
         for name, value in self:
             if isinstance(value, SecretStr):
                 out[name] = "**********"
+            elif name == "ledger":  # a database URL may carry a password
+                out[name] = re.sub(r"(://[^:/@]+):[^@]*@", r"\1:**********@", value)
             elif isinstance(value, Path):
                 out[name] = str(value)
             else:

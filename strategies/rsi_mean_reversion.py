@@ -11,9 +11,9 @@ import math
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from quant.core.indicators import rsi
 from quant.core.jit import njit
 from quant.core.sim.layout import DECIDE_SIG
+from quant.core.streaming import Indicator, derive_features
 
 NAME = "rsi_mean_reversion"
 N_STATE = 1
@@ -43,9 +43,13 @@ def params_array(p: Params) -> np.ndarray:
     return np.array([p.period, p.lower, p.exit, p.upper, float(p.short)])
 
 
-def features(bars: dict[str, np.ndarray], p: Params) -> np.ndarray:
-    """float64[n, 1]: the RSI of the close (TA-Lib convention, NaN warm-up)."""
-    return np.ascontiguousarray(rsi(bars["close"], p.period).reshape(-1, 1))
+def feature_specs(p: Params) -> tuple[Indicator, ...]:
+    """(RSI,): the RSI of the close (TA-Lib convention, NaN warm-up)."""
+    return (Indicator("rsi", "close", p.period),)
+
+
+#: batch ``features(bars, p)`` and streaming ``features_init/features_step``, one declaration
+features, features_init, features_step = derive_features(feature_specs)
 
 
 def init_state(p: Params) -> np.ndarray:

@@ -12,9 +12,9 @@ import math
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from quant.core.indicators import sma
 from quant.core.jit import njit
 from quant.core.sim.layout import DECIDE_SIG
+from quant.core.streaming import Indicator, derive_features
 
 NAME = "sma_crossover"
 N_STATE = 2
@@ -40,11 +40,14 @@ def params_array(p: Params) -> np.ndarray:
     return np.array([p.fast, p.slow, float(p.short)])
 
 
-def features(bars: dict[str, np.ndarray], p: Params) -> np.ndarray:
-    """float64[n, 2]: the fast average (the close when fast = 1) and the slow SMA."""
-    close = bars["close"]
-    fast = close if p.fast == 1 else sma(close, p.fast)
-    return np.ascontiguousarray(np.column_stack((fast, sma(close, p.slow))))
+def feature_specs(p: Params) -> tuple[Indicator, ...]:
+    """(fast, slow): the fast SMA of the close (the close itself when fast = 1), the slow SMA."""
+    fast = Indicator("value", "close") if p.fast == 1 else Indicator("sma", "close", p.fast)
+    return (fast, Indicator("sma", "close", p.slow))
+
+
+#: batch ``features(bars, p)`` and streaming ``features_init/features_step``, one declaration
+features, features_init, features_step = derive_features(feature_specs)
 
 
 def init_state(p: Params) -> np.ndarray:

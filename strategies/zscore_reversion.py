@@ -11,9 +11,9 @@ import math
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from quant.core.indicators import zscore
 from quant.core.jit import njit
 from quant.core.sim.layout import DECIDE_SIG
+from quant.core.streaming import Indicator, derive_features
 
 NAME = "zscore_reversion"
 N_STATE = 1
@@ -40,9 +40,13 @@ def params_array(p: Params) -> np.ndarray:
     return np.array([p.window, p.entry, p.exit, float(p.short)])
 
 
-def features(bars: dict[str, np.ndarray], p: Params) -> np.ndarray:
-    """float64[n, 1]: the rolling z-score of the close (NaN warm-up)."""
-    return np.ascontiguousarray(zscore(bars["close"], p.window).reshape(-1, 1))
+def feature_specs(p: Params) -> tuple[Indicator, ...]:
+    """(z,): the rolling z-score of the close (NaN warm-up)."""
+    return (Indicator("zscore", "close", p.window),)
+
+
+#: batch ``features(bars, p)`` and streaming ``features_init/features_step``, one declaration
+features, features_init, features_step = derive_features(feature_specs)
 
 
 def init_state(p: Params) -> np.ndarray:

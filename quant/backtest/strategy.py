@@ -4,6 +4,12 @@ A strategy is a module with ``NAME``, a frozen pydantic ``Params``, ``N_STATE``,
 ``params_array(p) -> float64[:]``, ``features(bars: Mapping[str, float64[:]], p) -> float64[n, K]``,
 ``init_state(p) -> float64[N_STATE]`` and ``decide`` (a numba function of signature
 ``quant.core.sim.layout.DECIDE_SIG``).
+
+The documented way to get ``features`` is one declaration, ``feature_specs(p) ->
+tuple[quant.core.streaming.Indicator, ...]``, and ``features, features_init, features_step =
+derive_features(feature_specs)``: the batch form the backtest calls and the streaming form
+(``features_init(p, n_symbols)``, ``features_step(p, state, rows)``) the live engine needs,
+equal bit for bit. A hand-written ``features`` still backtests but cannot run live.
 """
 
 from __future__ import annotations

@@ -32,6 +32,8 @@ from quant.core.jit import njit
 from quant.core.records import ORDER_LIMIT, ORDER_MARKET, ORDER_STOP
 from quant.core.sim.layout import SLIP_CONSTANT, SLIP_LINEAR, SLIP_SQRT
 
+_SHAVE = 1.0 - 1e-12  # keeps cash >= 0 through the rounding of qty * price + fee
+
 
 @njit
 def fee_for(notional: float, fee_pct: float, fee_fixed: float, fee_min: float) -> float:
@@ -151,3 +153,33 @@ def fill_order(
     """
     qty, price, fee, slip, _ = fill_order_detail(order, bar, cost, market_at_close, clamp_to_bar)
     return qty, price, fee, slip
+
+
+@njit
+def cap_to_cash(
+    qty: float,
+    price: float,
+    fee: float,
+    slip: float,
+    cash: float,
+    fee_pct: float,
+    fee_fixed: float,
+    fee_min: float,
+) -> tuple[float, float, float, bool]:
+    """A buy fill cut to what ``cash`` pays for, fee included: ``(qty, fee, slip, capped)``.
+
+    Unchanged (``capped`` False) when affordable; else the largest quantity whose cost plus
+    fee stays within cash (0 when not even the minimum fee is covered), slippage pro rata.
+    Both drivers apply it to buys that do not cover a short (the simulator and the paper
+    broker's buying-power check).
+    """
+    if not qty * price + fee > cash:
+        return qty, fee, slip, False
+    q2 = (cash - fee_fixed) / (price * (1.0 + fee_pct)) * _SHAVE
+    f2 = fee_for(q2 * price, fee_pct, fee_fixed, fee_min)
+    if q2 * price + f2 > cash:  # the minimum fee binds
+        q2 = (cash - f2) / price * _SHAVE
+        f2 = fee_for(q2 * price, fee_pct, fee_fixed, fee_min)
+    if q2 <= 0.0 or q2 * price + f2 > cash:
+        q2 = 0.0
+    return q2, f2, slip * q2 / qty, True

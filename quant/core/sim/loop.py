@@ -45,7 +45,7 @@ from quant.core.records import (
 )
 from quant.core.risk.limits import account_halt, volatility_halt
 from quant.core.sim.book import apply_fill, cancel_if_working, mark_filled
-from quant.core.sim.fills import fee_for, fill_order_detail
+from quant.core.sim.fills import cap_to_cash, fill_order_detail
 from quant.core.sim.intent import (
     act_on_target,
     halt_symbol,
@@ -109,7 +109,6 @@ from quant.core.sim.views import borrowed_row
 _EPS = 1e-9
 #: Free record rows per symbol the loop wants before each bar (one bar writes far fewer).
 ROOM_PER_SYMBOL = 16
-_SHAVE = 1.0 - 1e-12  # keeps cash >= 0 through the rounding of qty * price + fee
 
 
 @njit
@@ -184,24 +183,16 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
         order = (side, remaining, float(od["type"]), od["limit_price"], od["stop_price"])
         qty, price, fee, slip, clamped = fill_order_detail(order, bar, cost, at_close, clamp)
         capped = False
-        if qty > 0.0 and side > 0.0 and pos >= 0.0:
-            cash = acct[A_CASH]
-            if qty * price + fee > cash:  # never buy more than the cash allows
-                q2 = (cash - cfg[C_FEE_FIXED]) / (price * (1.0 + cfg[C_FEE_PCT])) * _SHAVE
-                f2 = fee_for(q2 * price, cfg[C_FEE_PCT], cfg[C_FEE_FIXED], cfg[C_FEE_MIN])
-                if q2 * price + f2 > cash:  # the minimum fee binds
-                    q2 = (cash - f2) / price * _SHAVE
-                    f2 = fee_for(q2 * price, cfg[C_FEE_PCT], cfg[C_FEE_FIXED], cfg[C_FEE_MIN])
-                if q2 <= 0.0 or q2 * price + f2 > cash:
-                    q2 = 0.0
-                slip = slip * q2 / qty
-                qty, fee = q2, f2
-                capped = True
-                if qty <= 0.0:
-                    cancel_if_working(orders, row, tb)
-                    orders[row]["status"] = STATUS_REJECTED
-                    book[s, slot] = -1.0
-                    continue
+        if qty > 0.0 and side > 0.0 and pos >= 0.0:  # never buy more than the cash allows
+            qty, fee, slip, capped = cap_to_cash(
+                qty, price, fee, slip, acct[A_CASH], cfg[C_FEE_PCT], cfg[C_FEE_FIXED],
+                cfg[C_FEE_MIN],
+            )  # fmt: skip
+            if capped and qty <= 0.0:
+                cancel_if_working(orders, row, tb)
+                orders[row]["status"] = STATUS_REJECTED
+                book[s, slot] = -1.0
+                continue
         if qty > 0.0:
             budget -= qty
             used[s] += qty

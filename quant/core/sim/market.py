@@ -19,6 +19,21 @@ from quant.core.jit import njit
 
 
 @njit
+def market_state(k: int, window: int) -> tuple:
+    """Fresh per-symbol running state of :func:`market_stats_pass` for ``k`` symbols.
+
+    (returns ring, volume ring, n returns, n volumes, return pos, volume pos, previous close,
+    sigma, mu, adv, sum r, sum r^2, sum volume); arrays only, so a live driver can persist it.
+    """
+    w = max(window, 1)
+    return (
+        np.zeros((k, w)), np.zeros((k, w)), np.zeros(k, np.int64), np.zeros(k, np.int64),
+        np.zeros(k, np.int64), np.zeros(k, np.int64), np.full(k, np.nan), np.full(k, np.nan),
+        np.full(k, np.nan), np.full(k, np.nan), np.zeros(k), np.zeros(k), np.zeros(k),
+    )  # fmt: skip
+
+
+@njit
 def rolling_market_stats(
     close: np.ndarray, volume: np.ndarray, window: int, with_mu: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -31,20 +46,19 @@ def rolling_market_stats(
     sigma = np.empty((n, k))
     mu = np.empty((n, k)) if with_mu else np.full((1, k), np.nan)
     adv = np.empty((n, k))
-    w = max(window, 1)
-    rets = np.zeros((k, w))
-    vols = np.zeros((k, w))
-    n_r = np.zeros(k, np.int64)
-    n_v = np.zeros(k, np.int64)
-    i_r = np.zeros(k, np.int64)
-    i_v = np.zeros(k, np.int64)
-    prev = np.full(k, np.nan)
-    s_sig = np.full(k, np.nan)
-    s_mu = np.full(k, np.nan)
-    s_adv = np.full(k, np.nan)
-    s_r = np.zeros(k)
-    s_r2 = np.zeros(k)
-    s_v = np.zeros(k)
+    market_stats_pass(close, volume, window, with_mu, market_state(k, window), sigma, mu, adv)
+    return sigma, mu, adv
+
+
+@njit
+def market_stats_pass(close, volume, window, with_mu, state, sigma, mu, adv) -> None:
+    """Advance ``state`` (:func:`market_state`) over bars, writing each bar's past-only stats.
+
+    The batch statistics are one pass from a fresh state; a live driver keeps the state
+    between calls of one bar each and gets the same numbers bit for bit.
+    """
+    n, k = close.shape
+    rets, vols, n_r, n_v, i_r, i_v, prev, s_sig, s_mu, s_adv, s_r, s_r2, s_v = state
     for t in range(n):
         for j in range(k):
             sigma[t, j] = s_sig[j]  # known before bar t opens: bars up to t-1 only
@@ -85,7 +99,6 @@ def rolling_market_stats(
             kv = min(n_v[j], window)
             if kv >= 1:
                 s_adv[j] = s_v[j] / kv
-    return sigma, mu, adv
 
 
 @njit

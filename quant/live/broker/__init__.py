@@ -1,0 +1,1 @@
+"""Brokers behind one interface (``base.Broker``): the embedded paper broker, later real ones."""
