@@ -17,6 +17,7 @@ the caller's transaction. The state machine below is small enough to read in one
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
@@ -117,6 +118,15 @@ class CircuitBreaker:
             raise
         self.record_success()
         return result
+
+    def guard(self, fn: Callable[..., T]) -> Callable[..., T]:
+        """Decorator form of :meth:`call` (``fetch = breaker.guard(vendor.fetch)``)."""
+
+        @functools.wraps(fn)
+        def guarded(*args: Any, **kwargs: Any) -> T:
+            return self.call(fn, *args, **kwargs)
+
+        return guarded
 
     def before_call(self) -> None:
         """Raise CircuitOpen unless a call may go through now (one trial when half-open)."""

@@ -93,7 +93,11 @@ class HaltSwitch:
         with self.ledger.transaction() as tx:
             row = tx.halt(self.scope)
             if row is not None and row["halted"]:
-                tx.audit(who, "halt_again", reason, scope=self.scope, code=code)
+                last = tx.audit_trail("halt_again", limit=1)
+                seen = {row["code"]} | {e["detail"]["code"] for e in last
+                                        if e["detail"].get("scope") == self.scope}  # fmt: skip
+                if code not in seen:  # a new condition also holds: worth one line, not one a bar
+                    tx.audit(who, "halt_again", reason, scope=self.scope, code=code)
                 return HaltAction(row["action"], row["code"], row["reason"], row["episode"], False)
             episode = (row["episode"] if row else 0) + 1
             tx.put_row("halt_state", {"scope": self.scope, "halted": True, "episode": episode,

@@ -21,7 +21,9 @@ import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 
-from quant.live.ledger import Ledger
+from sqlalchemy import delete, select
+
+from quant.live.ledger import Ledger, schema
 from quant.log import get_logger
 
 log = get_logger("quant.live.idempotency")
@@ -97,3 +99,22 @@ class IdempotencyGuard:
                                         "replays": mark["replays"] if mark else 0,
                                         "updated_ns": now})  # fmt: skip
             return Claim(key, Verdict.ACCEPTED, 0)
+
+    def prune(self) -> int:
+        """Delete keys the marks already cover (older bar, past the window); the count deleted.
+
+        A key of the newest bar of its symbol is kept: without it a late duplicate of that
+        bar would look new.
+        """
+        k, m = schema.idempotency_keys, schema.symbol_marks
+        newer_mark = (
+            select(m.c.last_bar_ts)
+            .where(m.c.strategy == k.c.strategy, m.c.symbol == k.c.symbol)
+            .scalar_subquery()
+        )
+        with self.ledger.transaction() as tx:
+            cutoff = tx.now() - self.window_ns
+            res = tx.conn.execute(
+                delete(k).where(k.c.first_seen_ns < cutoff, k.c.bar_ts < newer_mark)
+            )
+            return int(res.rowcount or 0)

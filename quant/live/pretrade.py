@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from quant.live.ledger import Ledger
-from quant.live.records import NewOrder
 from quant.log import get_logger
+from quant.risk.orders import NewOrder
 from quant.risk.validation import (
     AccountContext,
     OrderRejected,

@@ -17,9 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from quant.core.sim.layout import HALT_DAILY_LOSS, HALT_NONE
 from quant.errors import QuantError
-from quant.live.records import ORDER_TYPES, SIDES, NewOrder
 from quant.risk.instruments import InstrumentRules, MarketHours, round_down, to_decimal
 from quant.risk.limits import account_halt, cap_exposure, cap_position
+from quant.risk.orders import ORDER_TYPES, SIDES, NewOrder
 
 STAGES = ("syntax", "instrument", "risk_limits", "price_sanity", "market_hours")
 
@@ -41,7 +41,9 @@ class ValidationConfig(BaseModel):
     max_position: float = Field(0.0, ge=0, description="Position notional / equity.")
     max_exposure: float = Field(0.0, ge=0, description="Gross notional / equity.")
     max_daily_loss: float = Field(0.02, ge=0, lt=1, description="Below the day's start equity.")
-    max_concentration: float = Field(0.0, ge=0, le=1, description="Symbol share of gross.")
+    max_concentration: float = Field(
+        0.0, ge=0, le=1, description="Symbol share of gross exposure (with other positions)."
+    )
     fat_finger: float = Field(0.05, gt=0, description="Max distance of a price from the last.")
     hours: MarketHours = MarketHours()
 
@@ -163,10 +165,11 @@ def _risk_limits(order: NewOrder, acct: AccountContext, cfg: ValidationConfig) -
                        cfg.max_daily_loss, 0.0, 0.0)  # fmt: skip
     if day == HALT_DAILY_LOSS:
         raise fail(f"daily loss limit {cfg.max_daily_loss:.0%} reached: only reducing orders")
-    gross = acct.gross_other + units * price
-    if cfg.max_concentration > 0 and gross > 0 and units * price / gross > cfg.max_concentration:
+    gross = acct.gross_other + units * price  # concentration needs other positions
+    share = units * price / gross if acct.gross_other > 0 else 0.0
+    if cfg.max_concentration > 0 and share > cfg.max_concentration:
         raise fail(
-            f"{order.symbol} would be {units * price / gross:.0%} of gross exposure "
+            f"{order.symbol} would be {share:.0%} of gross exposure "
             f"(limit {cfg.max_concentration:.0%})"
         )
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
 
 from quant.live.breaker import BreakerConfig, CircuitBreaker, CircuitOpen, Cooldown
 from quant.live.ledger import Ledger
+from quant.log import setup_logging
 
 
 class VendorDown(Exception):
@@ -137,3 +139,23 @@ def test_concurrent_failures_from_threads_trip_exactly_once(ledger: Ledger) -> N
     assert snap["state"] == "open" and snap["trips"] == 1
     assert len(executed) >= 10 and len(executed) + len(refused) == 8 * 5
     assert len(ledger.audit_trail("breaker_transition")) == 1
+
+
+def test_guard_decorator_counts_failures_like_call(ledger: Ledger) -> None:
+    b = CircuitBreaker("feed", ledger, BreakerConfig(fail_max=2))
+    fetch = b.guard(_fail)
+    for _ in range(2):
+        with pytest.raises(VendorDown):
+            fetch()
+    with pytest.raises(CircuitOpen):
+        fetch()
+
+
+def test_transitions_are_logged_as_json_lines(ledger: Ledger, tmp_path) -> None:
+    setup_logging(tmp_path / "logs", "INFO")
+    b = CircuitBreaker("vendor-feed", ledger, BreakerConfig(fail_max=1))
+    _trip(b)
+    lines = (tmp_path / "logs" / "quant.jsonl").read_text().splitlines()
+    rec = [json.loads(x) for x in lines if "vendor-feed" in x][-1]
+    assert rec["event"] == "circuit breaker transition"
+    assert (rec["old"], rec["new"], rec["breaker"]) == ("closed", "open", "vendor-feed")

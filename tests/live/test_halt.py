@@ -37,6 +37,8 @@ def test_manual_halt_overrides_the_action_and_blocks_trading(ledger: Ledger) -> 
         switch.ensure_trading_allowed()
     again = switch.halt("api_errors", "second trigger", who="auto")
     assert not again.new and again.episode == 1 and again.code == "manual"
+    switch.halt("api_errors", "same trigger next bar", who="auto")
+    assert [a["what"] for a in ledger.audit_trail()] == ["halt", "halt_again"]
 
 
 def test_resume_is_refused_until_every_step_is_confirmed(ledger: Ledger, clock) -> None:

@@ -87,3 +87,18 @@ def test_keys_survive_a_process_restart(ledger_url: str, clock) -> None:
 def test_window_must_be_positive(ledger: Ledger) -> None:
     with pytest.raises(ValueError, match="positive"):
         IdempotencyGuard(ledger, window_s=0)
+
+
+def test_prune_drops_only_keys_the_marks_cover(ledger: Ledger, clock) -> None:
+    guard = IdempotencyGuard(ledger, window_s=300)
+    old = guard.claim("sma", "AAPL", 1_000, "enter_long")
+    newest = guard.claim("sma", "AAPL", 2_000, "exit")
+    other = guard.claim("sma", "MSFT", 1_000, "enter_long")  # newest bar of MSFT
+    assert guard.prune() == 0  # still inside the window
+    clock.advance(301)
+    assert guard.prune() == 1
+    with ledger.read() as r:
+        assert r.idempotency_key(old.key) is None
+        assert r.idempotency_key(newest.key) and r.idempotency_key(other.key)
+    assert guard.claim("sma", "AAPL", 1_000, "enter_long").verdict is Verdict.REPLAY
+    assert guard.claim("sma", "MSFT", 1_000, "enter_long").verdict is Verdict.REPLAY

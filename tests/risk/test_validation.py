@@ -149,3 +149,8 @@ def test_stages_run_in_the_documented_order() -> None:
     assert _reject(worst, replace(ACCT, last_price=None)).stage == "syntax"
     assert _reject(replace(worst, side="buy")).stage == "instrument"
     assert _reject(replace(worst, side="buy", symbol="AAPL")).stage == "risk_limits"
+
+
+def test_concentration_needs_other_positions_to_compare_against() -> None:
+    alone = replace(ACCT, gross_other=0.0)
+    assert validate_order(GOOD, alone, CFG).qty == Decimal(10)  # 100 % of a one-name book

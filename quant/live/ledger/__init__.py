@@ -42,7 +42,7 @@ from quant.live.ledger.migrations import LATEST as SCHEMA_VERSION
 from quant.live.ledger.migrations import LedgerSchemaError
 from quant.live.ledger.reads import LedgerReader
 from quant.live.ledger.tx import LedgerError, LedgerTx
-from quant.live.records import OPEN_STATUSES, ORDER_STATUSES, NewOrder
+from quant.risk.orders import OPEN_STATUSES, ORDER_STATUSES, NewOrder
 
 __all__ = [
     "OPEN_STATUSES",

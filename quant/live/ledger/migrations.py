@@ -15,6 +15,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, func, inspect, select
 
 from quant.errors import QuantError
+from quant.live import engine_tables
 from quant.live.ledger import schema
 from quant.live.ledger.dialect import READ_MODE, append_only_ddl
 
@@ -40,10 +41,16 @@ def _v2_risk_state(conn: Connection) -> None:
     _create(conn, schema.V2_TABLES)
 
 
+def _v3_engine_records(conn: Connection) -> None:
+    """The live engine's exact simulator records and per-bar values (``engine_tables``)."""
+    engine_tables.metadata.create_all(conn, tables=[engine_tables.records, engine_tables.bars])
+
+
 #: (version, description, function), strictly increasing versions.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "core: orders, fills, positions, cash, state, audit", _v1_core),
     (2, "risk state: halt, recovery, breakers, idempotency, marks, validation", _v2_risk_state),
+    (3, "engine records: live_records, live_bars", _v3_engine_records),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -13,7 +13,12 @@ from quant.errors import QuantError
 from quant.live.ledger import schema, state_json
 from quant.live.ledger.dialect import upsert
 from quant.live.ledger.reads import LedgerReader
-from quant.live.records import ORDER_STATUSES, NewOrder
+from quant.risk.orders import ORDER_STATUSES, NewOrder
+
+#: Order columns that may change after the order is recorded.
+MUTABLE_ORDER_FIELDS = frozenset(
+    ("status", "broker_order_id", "reason", "qty", "limit_price", "stop_price", "filled_qty")
+)
 
 
 class LedgerError(QuantError):
@@ -58,15 +63,7 @@ class LedgerTx(LedgerReader):
             changes["broker_order_id"] = broker_order_id
         if reason is not None:
             changes["reason"] = reason
-        bad = set(changes) - {
-            "status",
-            "broker_order_id",
-            "reason",
-            "qty",
-            "limit_price",
-            "stop_price",
-            "filled_qty",
-        }
+        bad = set(changes) - MUTABLE_ORDER_FIELDS
         if bad:
             raise LedgerError(f"cannot change order fields {sorted(bad)}")
         t = schema.orders

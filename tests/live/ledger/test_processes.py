@@ -6,11 +6,13 @@ import multiprocessing as mp
 import os
 import random
 import signal
+import threading
 import time
 from decimal import Decimal
 
 import pytest
 
+from quant.live.halt import HaltSwitch
 from quant.live.ledger import Ledger
 from tests.live.ledger import workers
 
@@ -79,3 +81,37 @@ def test_sigkill_at_a_random_moment_leaves_a_consistent_ledger(ledger_url: str, 
     assert len(ledger.audit_trail(what="batch")) * workers.BATCH == n
     with ledger.read() as r:
         assert r.conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+
+def test_a_halt_from_another_writer_lands_while_the_live_job_writes(ledger_url: str) -> None:
+    Ledger(ledger_url).close()
+    writer = ctx.Process(target=workers.write_batches, args=(ledger_url, 40))
+    writer.start()
+    switch = HaltSwitch(Ledger(ledger_url))
+    while len(switch.ledger.orders()) == 0:  # the job is writing
+        time.sleep(0.01)
+    action = switch.halt("manual", "operator pressed the button", who="alice")
+    writer.join(120)
+
+    assert writer.exitcode == 0 and action.new
+    ledger = Ledger(ledger_url)
+    assert len(ledger.orders()) == 40 * workers.BATCH
+    assert HaltSwitch(ledger).halted
+
+
+def test_threads_sharing_one_ledger_commit_without_losing_writes(ledger_url: str) -> None:
+    ledger = Ledger(ledger_url)
+
+    def work(t: int) -> None:
+        for i in range(20):
+            with ledger.transaction() as tx:
+                tx.audit(f"thread{t}", "tick", "test", i=i)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    trail = ledger.audit_trail("tick")
+    assert len(trail) == 80
+    assert {a["who"] for a in trail} == {f"thread{t}" for t in range(4)}

@@ -1,4 +1,4 @@
-"""Plain records the ledger accepts: an order as the live job hands it over."""
+"""The order record at the boundary: what pre-trade validation returns and the ledger stores."""
 
 from __future__ import annotations
 
