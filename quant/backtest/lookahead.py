@@ -109,7 +109,7 @@ class LookaheadReport:
             return f"no lookahead found: {self.checked}"
         lk = self.leak
         where = (
-            f"with the history cut after {lk.prefix} bars"
+            f"with the history cut after {lk.prefix} bar{'s' if lk.prefix != 1 else ''}"
             if lk.prefix is not None
             else f"by the {lk.check} check"
         )
@@ -119,7 +119,11 @@ class LookaheadReport:
         )
 
     def to_dict(self) -> dict:
-        """JSON-safe dict; the leak fields appear only when a leak was found."""
+        """JSON-safe dict; the leak fields appear only when a leak was found.
+
+        The leak's symbol is ``symbol_column`` (a column index), so a caller's own ``symbol``
+        (the traded ticker) is never overwritten.
+        """
         out: dict = {
             "ok": self.ok,
             "n_bars": self.n_bars,
@@ -133,7 +137,7 @@ class LookaheadReport:
             lk = self.leak.to_dict()
             out |= {
                 "first_bar": lk["bar"],
-                "symbol": lk["symbol"],
+                "symbol_column": lk["symbol"],
                 "what": lk["what"],
                 "prefix": lk["prefix"],
                 "full_value": lk["full"],

@@ -88,6 +88,7 @@ def test_check_lookahead_exits_1_for_the_leaky_strategy_and_0_for_a_causal_one(
     assert leaky[0] == 1
     report = json.loads(leaky[1])
     assert report["ok"] is False and report["first_bar"] is not None
+    assert report["symbol"] == "TEST" and report["symbol_column"] == 0
     assert causal[0] == 0 and "no lookahead found" in causal[1]
     assert "truncation points: after each of the" in causal[1] and "full_value" not in causal[1]
     assert report["what"] in ("decision", "feature 0") and report["verdict"].startswith("LOOKAHEAD")

@@ -90,7 +90,7 @@ def test_a_clean_report_has_no_empty_leak_fields_and_says_what_it_checked():
     report = check_lookahead(runner.decisions({"fast": 5, "slow": 20}), runner.n_bars)
     out = report.to_dict()
     assert out["ok"] is True
-    assert not {"symbol", "prefix", "full_value", "truncated_value", "first_bar"} & set(out)
+    assert not {"symbol_column", "prefix", "full_value", "truncated_value", "first_bar"} & set(out)
     assert out["n_points"] == len(report.prefixes) > out["n_decision_points"] > 0
     assert f"at {out['n_points']} truncation points" in out["verdict"]
 
