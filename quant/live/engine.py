@@ -39,7 +39,7 @@ from quant.core.sim import layout as lay
 from quant.core.sim.loop import ROOM_PER_SYMBOL, simulate
 from quant.core.sim.market import market_state, market_stats_pass
 from quant.errors import QuantError
-from quant.live import crash, engine_tables
+from quant.live import crash
 from quant.live.broker import states as st
 from quant.live.broker.base import Broker, Fill, OrderRequest
 from quant.live.idempotency import order_key
@@ -130,7 +130,6 @@ class LiveEngine:
         self.with_stats = self.cfg.needs_market_stats()
         self.with_mu = self.cfg.sizing.rule == "kelly"
         self.at_close = self.cfg.fill_timing != "next_open"
-        engine_tables.create(ledger.engine)
 
     # ------------------------------------------------------------------ state
     def fresh(self) -> EngineSnapshot:
