@@ -178,7 +178,7 @@ def check_lookahead_cmd(
     from pydantic import ValidationError
 
     from quant.backtest.cli_args import parse_params
-    from quant.backtest.lookahead import check_lookahead
+    from quant.backtest.lookahead import check_lookahead, streaming_check
     from quant.backtest.optimize import engine_options
     from quant.backtest.runner import BacktestFactory, BarsRef, params_model
 
@@ -192,8 +192,9 @@ def check_lookahead_cmd(
     config = engine_options(100_000.0, "fraction:1", None, None, fill_timing, allow_short)
     runner = BacktestFactory(strategy, ref, config).runner()
     report = check_lookahead(
-        runner.decisions(params), runner.n_bars, n_checks=checks, features=runner.features(params)
-    )
+        runner.decisions(params), runner.n_bars, n_checks=checks, features=runner.features(params),
+        extra_check=streaming_check(runner.module, runner.bars, params),
+    )  # fmt: skip
     out = {"strategy": strategy, "dataset": dataset, "version": ref.version, "symbol": symbol,
            "params": params} | report.to_dict()  # fmt: skip
     if as_json:

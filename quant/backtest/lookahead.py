@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -253,3 +254,39 @@ def check_lookahead(
             leaks.append(extra_leak)
     first = min(leaks, key=lambda lk: (lk.bar, lk.prefix or 0), default=None)
     return LookaheadReport(n_bars, plist, n_points, checked, first, leaks)
+
+
+def streaming_check(module: Any, bars: Any, params: Any) -> ExtraCheck | None:
+    """The ``extra_check`` "streaming features == batch features over every bar".
+
+    For a strategy with a streaming form (``features_init`` / ``features_step``, see
+    ``quant.core.streaming``): per symbol, the batch ``features`` over its bars and the
+    streaming step fed one bar at a time must agree bit for bit (NaN equal to NaN) on every
+    bar; a difference is a leak of the batch form (or a streaming bug) at that bar. None for
+    a strategy without a streaming form. ``bars`` is a ``BarArrays``.
+    """
+    if not hasattr(module, "features_step"):
+        return None
+    p = module.Params(**params) if isinstance(params, dict) else params
+
+    def run() -> tuple[str, Leak | None]:
+        first: Leak | None = None
+        for j in range(len(bars.symbols)):
+            col = bars.column(j)
+            ok = ~np.isnan(np.asarray(col["close"]))
+            own = {c: np.asarray(col[c])[ok] for c in ("open", "high", "low", "close", "volume")}
+            batch = np.asarray(module.features(own, p), dtype=np.float64)
+            rows = np.column_stack([own[c] for c in ("open", "high", "low", "close", "volume")])
+            state = module.features_init(p, 1)
+            stream = np.concatenate(
+                [module.features_step(p, state, rows[t : t + 1]) for t in range(len(rows))]
+            ).reshape(batch.shape)
+            diff = first_difference(batch, stream)
+            if diff is not None:
+                i, k = diff
+                bar = int(np.flatnonzero(ok)[i])
+                leak = Leak(bar, j, f"feature {k}", batch[i, k], stream[i, k], None, "streaming")
+                first = leak if first is None or leak.bar < first.bar else first
+        return "streaming features equal to batch features over every bar", first
+
+    return run

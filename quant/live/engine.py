@@ -39,7 +39,7 @@ from quant.core.sim import layout as lay
 from quant.core.sim.loop import ROOM_PER_SYMBOL, simulate
 from quant.core.sim.market import market_state, market_stats_pass
 from quant.errors import QuantError
-from quant.live import crash, engine_tables
+from quant.live import crash
 from quant.live.broker import states as st
 from quant.live.broker.base import Broker, Fill, OrderRequest
 from quant.live.idempotency import order_key
@@ -47,6 +47,7 @@ from quant.live.ledger import Ledger
 from quant.live.persist import write_bar
 from quant.live.reconcile import Discrepancy, reconcile_bar
 from quant.live.snapshot import EngineSnapshot, fresh_snapshot
+from quant.risk.validation import AccountContext
 
 NS_PER_DAY = 86_400 * 10**9
 ROLE = {
@@ -58,8 +59,9 @@ ROLE = {
 }
 TYPE = {rec.ORDER_MARKET: "market", rec.ORDER_LIMIT: "limit", rec.ORDER_STOP: "stop"}
 TIF = {rec.TIF_GTC: "gtc", rec.TIF_DAY: "day", rec.TIF_IOC: "ioc"}
-#: validate(request) -> "" to accept, else the refusal "stage: reason".
-Validator = Callable[[OrderRequest], str]
+#: validate(request, account context) -> "" to accept, else the refusal "stage: reason"
+#: (``quant.live.validate.pretrade_validator`` runs the pre-trade pipeline).
+Validator = Callable[[OrderRequest, AccountContext], str]
 
 
 class LiveConfigError(QuantError):
@@ -128,7 +130,6 @@ class LiveEngine:
         self.with_stats = self.cfg.needs_market_stats()
         self.with_mu = self.cfg.sizing.rule == "kelly"
         self.at_close = self.cfg.fill_timing != "next_open"
-        engine_tables.create(ledger.engine)
 
     # ------------------------------------------------------------------ state
     def fresh(self) -> EngineSnapshot:
@@ -250,7 +251,11 @@ class LiveEngine:
             if o["status"] != rec.STATUS_WORKING:
                 continue  # refused by a risk limit in the core: recorded, never sent
             req = self._request(o, cids[i], ts)
-            why = self.validate(req) if self.validate is not None else ""
+            why = (
+                self.validate(req, self._context(snap, int(o["symbol"]), ts))
+                if self.validate
+                else ""
+            )
             if why:
                 out.refused[cids[i]] = why
                 o["status"], o["end_bar"] = rec.STATUS_REJECTED, tb
@@ -287,6 +292,16 @@ class LiveEngine:
                       before)  # fmt: skip
         self._cache = snap if self.keep_in_memory else None
         return out
+
+    def _context(self, snap: EngineSnapshot, s: int, ts: int) -> AccountContext:
+        """What the pre-trade pipeline needs to know at the decision (quote currency)."""
+        book, acct = snap.book, snap.acct
+        value = np.abs(book[:, lay.B_POS] * np.nan_to_num(book[:, lay.B_LAST_CLOSE]))
+        return AccountContext(
+            equity=float(acct[lay.A_EQUITY]), day_start_equity=float(acct[lay.A_DAY_START]),
+            now_ns=ts, last_price=float(book[s, lay.B_LAST_CLOSE]),
+            position=float(book[s, lay.B_POS]), gross_other=float(value.sum() - value[s]),
+        )  # fmt: skip
 
     def _fill_records(self, fills: list[Fill], cids: dict[int, str], tb: int) -> np.ndarray:
         """The broker's fills as ``fill_dt`` records (bar, symbol index, core order id)."""

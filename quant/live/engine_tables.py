@@ -3,7 +3,7 @@
 The ledger keeps orders, fills, positions and cash as decimals for people and tools; the
 engine also keeps the simulator's records bit for bit (``quant.core.records`` dtypes as raw
 bytes, never pickle) and the per-bar equity, so a replay reports exactly what a backtest
-reports. Created on first use (``create``); to be folded into a ledger migration.
+reports. Created by the ledger's migration v3 (``quant.live.ledger.migrations``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
-    Engine,
     Integer,
     LargeBinary,
     MetaData,
@@ -41,8 +40,3 @@ bars = Table(
     Column("halt", Integer, nullable=False),
     Column("values", LargeBinary, nullable=False),  # float64 raw: equity, exposure, targets[S]
 )
-
-
-def create(engine: Engine) -> None:
-    """Create the engine tables if they are missing."""
-    metadata.create_all(engine, checkfirst=True)

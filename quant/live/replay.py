@@ -35,11 +35,15 @@ def bar_rows(bars: BarArrays, t: int) -> np.ndarray:
     return np.column_stack([bars.open[t], bars.high[t], bars.low[t], bars.close[t], bars.volume[t]])
 
 
-def open_paper(workdir: str | Path, cash: float) -> tuple[Ledger, PaperBroker]:
-    """A ledger (``live.db``) and a paper broker (``broker.db``) in ``workdir``."""
+def open_paper(
+    workdir: str | Path, cash: float, synchronous: str = "FULL"
+) -> tuple[Ledger, PaperBroker]:
+    """A ledger (``live.db``; SQLite ``synchronous`` FULL or NORMAL) and a paper broker
+    (``broker.db``) in ``workdir``."""
     root = Path(workdir)
     root.mkdir(parents=True, exist_ok=True)
-    return Ledger(f"sqlite:///{root / 'live.db'}"), PaperBroker(root / "broker.db", cash)
+    ledger = Ledger(f"sqlite:///{root / 'live.db'}", synchronous=synchronous)
+    return ledger, PaperBroker(root / "broker.db", cash)
 
 
 def run_bars(engine: LiveEngine, bars: BarArrays) -> int:
