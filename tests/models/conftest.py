@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from quant.data.store import DatasetStore
-from tests.backtest.sample_bars import daily_bars
+from tests.models.pair_fixture import make_pair_store
 
 
 @pytest.fixture
 def pair_store(tmp_path: Path) -> DatasetStore:
-    """A store whose ``bars_1d`` v0 holds 800 YHOO daily bars and ORCL's on the same days."""
-    store = DatasetStore(tmp_path / "lake")
-    yhoo = daily_bars("YHOO", 800)
-    orcl = daily_bars("ORCL").filter(pl.col("ts").is_in(yhoo["ts"].implode()))
-    bars = pl.concat([orcl, yhoo])
-    store.append("bars_1d", bars, message="test bars")
-    return store
+    """See ``make_pair_store``."""
+    return make_pair_store(tmp_path / "lake")

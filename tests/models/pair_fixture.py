@@ -1,0 +1,35 @@
+"""Bars with a pair model's input columns: a synthetic second leg and its rolling hedge ratio."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from quant.backtest.bars import BarArrays
+from quant.data.store import DatasetStore
+from quant.models.hedge import rolling_hedge_ratio
+from tests.backtest.sample_bars import daily_bars
+
+
+def with_pair_inputs(bars: BarArrays, window: int = 30, seed: int = 11) -> BarArrays:
+    """One-symbol ``bars`` plus x_close (close / 2 + seeded noise) and its rolling OLS fit."""
+    y = bars.close[:, 0]
+    rng = np.random.default_rng(seed)
+    x = y / 2.0 + np.cumsum(rng.normal(scale=0.2, size=len(y)))
+    fit = rolling_hedge_ratio(y, x, window)
+    cols = {"x_close": x, "hedge_alpha": fit.alpha, "hedge_beta": fit.beta}
+    cols["hedge_resid_sd"] = fit.resid_sd
+    extra = {k: np.ascontiguousarray(v.reshape(-1, 1)) for k, v in cols.items()}
+    return dataclasses.replace(bars, extra=extra)
+
+
+def make_pair_store(root: Path) -> DatasetStore:
+    """A store whose ``bars_1d`` v0 holds 800 YHOO daily bars and ORCL's on the same days."""
+    store = DatasetStore(root)
+    yhoo = daily_bars("YHOO", 800)
+    orcl = daily_bars("ORCL").filter(pl.col("ts").is_in(yhoo["ts"].implode()))
+    store.append("bars_1d", pl.concat([orcl, yhoo]), message="test bars")
+    return store
