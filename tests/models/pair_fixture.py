@@ -11,7 +11,7 @@ import polars as pl
 from quant.backtest.bars import BarArrays
 from quant.data.store import DatasetStore
 from quant.models.hedge import rolling_hedge_ratio
-from tests.backtest.sample_bars import daily_bars
+from tests.backtest.sample_bars import SAMPLES, daily_bars
 
 
 def with_pair_inputs(bars: BarArrays, window: int = 30, seed: int = 11) -> BarArrays:
@@ -33,3 +33,17 @@ def make_pair_store(root: Path) -> DatasetStore:
     orcl = daily_bars("ORCL").filter(pl.col("ts").is_in(yhoo["ts"].implode()))
     store.append("bars_1d", pl.concat([orcl, yhoo]), message="test bars")
     return store
+
+
+def arch_bars(symbol: str, n: int | None = None) -> pl.DataFrame:
+    """The shipped S&P 500 (SPX) or NASDAQ (NDX) daily sample in the bar schema."""
+    path = SAMPLES / {"SPX": "sp500.csv.gz", "NDX": "nasdaq.csv.gz"}[symbol]
+    df = pl.read_csv(path, n_rows=n)
+    return df.select(
+        pl.lit(symbol).alias("symbol"),
+        pl.col("Date").str.to_date("%m/%d/%Y").cast(pl.Datetime("ns", "UTC")).alias("ts"),
+        *(pl.col(c.title()).cast(pl.Float64).alias(c) for c in ("open", "high", "low", "close")),
+        pl.col("Volume").cast(pl.Float64).alias("volume"),
+        pl.col("Adj Close").cast(pl.Float64).alias("adj_close"),
+        pl.lit("1d").alias("timeframe"),
+    )
