@@ -62,19 +62,34 @@ def _finite(x: np.ndarray, name: str, minimum: int) -> np.ndarray:
 
 
 def data_drift(
-    train: np.ndarray, recent: np.ndarray, method: str = "psi", threshold: float | None = None
+    train: np.ndarray,
+    recent: np.ndarray,
+    method: str = "psi",
+    threshold: float | None = None,
+    rho: float = 0.0,
 ) -> Drift:
-    """PSI (default threshold 0.25) or KS (threshold = p-value 0.01) of recent vs train."""
+    """PSI (default threshold 0.25) or KS (threshold = p-value 0.01) of recent vs train.
+
+    ``rho`` is the lag-1 autocorrelation of the values: KS then uses the effective sample
+    sizes n (1 - rho) / (1 + rho) (asymptotic Kolmogorov p-value); autocorrelated values
+    judged as independent would raise false alarms.
+    """
     tr, rc = _finite(train, "training window", 20), _finite(recent, "recent window", 10)
     if method == "psi":
         thr = 0.25 if threshold is None else threshold
         stat = psi(tr, rc)
         return Drift("psi", stat, thr, stat > thr, len(tr), len(rc))
     if method == "ks":
-        from scipy.stats import ks_2samp
+        from scipy.stats import ks_2samp, kstwobign
 
         thr = 0.01 if threshold is None else threshold
-        p = float(ks_2samp(tr, rc).pvalue)
+        if rho == 0.0:
+            p = float(ks_2samp(tr, rc).pvalue)
+        else:
+            shrink = (1.0 - min(max(rho, 0.0), 0.99)) / (1.0 + min(max(rho, 0.0), 0.99))
+            n1, n2 = len(tr) * shrink, len(rc) * shrink
+            d = float(ks_2samp(tr, rc).statistic)
+            p = float(kstwobign.sf(d * np.sqrt(n1 * n2 / (n1 + n2))))
         return Drift("ks_pvalue", p, thr, p < thr, len(tr), len(rc))
     raise DriftInputError(f"drift: unknown method {method!r} (psi or ks)")
 
@@ -112,25 +127,39 @@ def reaction_table(
     train_n: int = 500,
     window: int = 100,
     method: str = "psi",
+    phi: float = 0.0,
 ) -> list[dict[str, object]]:
-    """Median detection delay (obs) of a mean step of each size (in sd) on seeded N(0,1) data,
-    and the false-alarm rate on stationary data, for the data-drift check."""
+    """Median detection delay (obs) of a mean step of each size (in sd) on seeded AR(1) data
+    with unit variance (``phi`` = 0: iid N(0, 1)), and the false-alarm rate on stationary
+    data, for the data-drift check (KS discounts autocorrelation with rho = phi)."""
     rows: list[dict[str, object]] = []
+    kw = {"method": method, "rho": phi}
     for size in sizes:
         delays = []
         for seed in seeds:
-            x = np.random.default_rng(seed).normal(size=train_n + 400)
+            x = _ar1(seed, train_n + 400, phi)
             x[train_n + 100 :] += size
-            d = first_alarm(x, train_n, window, train_n + 100, method=method)
+            d = first_alarm(x, train_n, window, train_n + 100, **kw)
             delays.append(np.inf if d is None else d)
         missed = int(np.isinf(delays).sum())
-        rows.append({"check": method, "step_sd": size, "median_delay_obs": float(np.median(delays)),
-                     "missed": missed, "runs": len(delays)})  # fmt: skip
+        rows.append({"check": method, "phi": phi, "step_sd": size,
+                     "median_delay_obs": float(np.median(delays)), "missed": missed,
+                     "runs": len(delays)})  # fmt: skip
     rates = [
-        alarm_rate(np.random.default_rng(1000 + s).normal(size=train_n + 400), train_n, window,
-                   stride=10, method=method)
+        alarm_rate(_ar1(1000 + s, train_n + 400, phi), train_n, window, stride=10, **kw)
         for s in seeds
-    ]  # fmt: skip
-    rows.append({"check": method, "step_sd": 0.0, "false_alarm_rate": float(np.mean(rates)),
-                 "runs": len(rates)})  # fmt: skip
+    ]
+    rows.append({"check": method, "phi": phi, "step_sd": 0.0,
+                 "false_alarm_rate": float(np.mean(rates)), "runs": len(rates)})  # fmt: skip
     return rows
+
+
+def _ar1(seed: int, n: int, phi: float) -> np.ndarray:
+    """Seeded AR(1) with unit marginal variance, started in its stationary distribution."""
+    e = np.random.default_rng(seed).normal(size=n)
+    x = np.empty(n)
+    x[0] = e[0]
+    scale = np.sqrt(1.0 - phi * phi)
+    for t in range(1, n):
+        x[t] = phi * x[t - 1] + scale * e[t]
+    return x

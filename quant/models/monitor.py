@@ -1,8 +1,9 @@
 """Drift of the stored pair models: the spread z-score (data) and the AR(1) errors (concept).
 
 Training = the pair's bars up to the AR fit's ``train_end``; recent = the last ``window``
-bars after it. A drift event is identified by the AR model version it invalidates, so a
-sensor requesting a refit with ``run_key = drift_key(...)`` fires once per drifted model.
+bars after it. The KS test discounts the spread's autocorrelation with the AR fit's phi.
+A drift event is identified by the AR model version it invalidates, so a sensor requesting
+a refit with ``run_key = PairDrift.key()`` fires once per drifted model.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def pair_drift(
     err = s - ar_predict(fit, s)
     return PairDrift(
         symbol,
-        data_drift(z[train], z[after], method=method),
+        data_drift(z[train], z[after], method=method, rho=fit.phi),
         concept_drift(err[train], err[after], ratio=ratio),
         pv,
         store.latest_version(AR_DATASET),
