@@ -17,6 +17,7 @@ from quant.data import samples
 from quant.data.cli import data_app
 from quant.errors import QuantError
 from quant.log import setup_logging
+from quant.models.cli import models_app
 
 app = typer.Typer(
     name="quant",
@@ -32,6 +33,7 @@ samples_app = typer.Typer(
 app.add_typer(config_app, name="config")
 app.add_typer(samples_app, name="samples")
 app.add_typer(data_app, name="data")
+app.add_typer(models_app, name="models")
 app.add_typer(backtest_cli.app)  # quant backtest
 app.add_typer(cli_optimize.app)  # quant optimize, quant check-lookahead
 
