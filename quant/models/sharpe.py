@@ -1,10 +1,13 @@
-"""Bayesian Sharpe ratio of a backtest: Student-t per-bar returns in PyMC.
+"""Bayesian Sharpe ratio of a backtest: Student-t per-bar returns (zero-inflated) in PyMC.
 
-Model (on standardised returns z = (r - mean r) / sd r, mapped back afterwards):
+Model: a zero-inflated Student-t. A bar with exactly zero return (flat, equity unchanged)
+has probability p_flat ~ Beta(1, 1); the other returns, standardised as
+z = (r - mean) / sd, follow
     mu ~ Normal(0, 1),  sigma ~ HalfNormal(2),  nu - 2 ~ Exponential(1/30),
     z_t ~ StudentT(nu, mu, sigma).
-The per-bar Sharpe is mu_r / sd_r with sd_r = sigma_r sqrt(nu / (nu - 2)) (the Student-t
-standard deviation, finite since nu > 2); annualised by sqrt(periods_per_year); zero
+The return mean is (1 - p_flat) mu_r and its variance (1 - p_flat)(v_r + mu_r^2) - mean^2,
+with mu_r, v_r = sigma_r^2 nu / (nu - 2) the Student-t moments in return units (finite
+since nu > 2). Sharpe = mean / sqrt(variance), annualised by sqrt(periods_per_year); zero
 risk-free rate, like quant.backtest.metrics. Summary: posterior mean, median, sd, the
 equal-tailed credible interval, P(Sharpe > 0), r-hat and bulk ESS. Sampling is PyMC's NUTS
 on one core with ``random_seed``: the same seed and data give an identical summary. nutpie is
@@ -58,17 +61,25 @@ def sharpe_posterior(
 
     r = np.asarray(returns, dtype=np.float64)
     r = r[np.isfinite(r)]
-    if len(r) < 10 or float(np.std(r)) == 0.0:
-        raise SharpeInputError(f"Sharpe posterior: need >= 10 non-constant returns, got {len(r)}")
-    m, s = float(np.mean(r)), float(np.std(r, ddof=1))
+    active = r[r != 0.0]  # a flat strategy's equity does not move: exactly 0 returns
+    if len(active) < 10 or float(np.std(active)) == 0.0:
+        raise SharpeInputError(
+            f"Sharpe posterior: need >= 10 non-constant non-zero returns, got {len(active)}"
+        )
+    m, s = float(np.mean(active)), float(np.std(active, ddof=1))
     ann = math.sqrt(settings.periods_per_year)
     with pm.Model():
+        p_flat = pm.Beta("p_flat", 1.0, 1.0)
+        pm.Binomial("n_flat", n=len(r), p=p_flat, observed=len(r) - len(active))
         mu = pm.Normal("mu", 0.0, 1.0)
         sigma = pm.HalfNormal("sigma", 2.0)
         nu = pm.Deterministic("nu", 2.0 + pm.Exponential("nu_minus_2", 1.0 / 30.0))
-        pm.StudentT("z", nu=nu, mu=mu, sigma=sigma, observed=(r - m) / s)
-        sd_r = s * sigma * pm.math.sqrt(nu / (nu - 2.0))
-        pm.Deterministic("sharpe", ann * (m + s * mu) / sd_r)
+        pm.StudentT("z", nu=nu, mu=mu, sigma=sigma, observed=(active - m) / s)
+        mu_t = m + s * mu
+        var_t = (s * sigma) ** 2 * nu / (nu - 2.0)
+        mean_r = (1.0 - p_flat) * mu_t
+        var_r = (1.0 - p_flat) * (var_t + mu_t**2) - mean_r**2
+        pm.Deterministic("sharpe", ann * mean_r / pm.math.sqrt(var_r))
         idata = pm.sample(
             draws=settings.draws, tune=settings.tune, chains=settings.chains, cores=1,
             random_seed=settings.seed, progressbar=False, compute_convergence_checks=False,
@@ -82,7 +93,7 @@ def sharpe_posterior(
         f"ci{round(settings.mass * 100)}_low": float(np.quantile(post, lo_q)),
         f"ci{round(settings.mass * 100)}_high": float(np.quantile(post, hi_q)),
         "p_sharpe_gt_0": float(np.mean(post > 0.0)),
-        "sample_sharpe": ann * m / s,
+        "sample_sharpe": ann * float(np.mean(r)) / float(np.std(r, ddof=1)),
         "n_returns": len(r),
         "r_hat": _finite_or_none(float(az.rhat(idata, var_names=["sharpe"])["sharpe"])),
         "ess_bulk": float(az.ess(idata, var_names=["sharpe"])["sharpe"]),

@@ -22,12 +22,14 @@ TINY = SharpeSettings(draws=150, tune=150, chains=1, seed=4)
 
 
 def test_same_seed_same_summary_and_trace_round_trips(tmp_path: Path) -> None:
-    r = np.random.default_rng(0).standard_t(5, size=400) * 0.01 + 0.002  # a clearly good strategy
+    rng = np.random.default_rng(0)
+    r = rng.standard_t(5, size=600) * 0.01 + 0.003  # a clearly good strategy ...
+    r[rng.random(600) < 0.4] = 0.0  # ... flat 40 % of the bars
     a, idata = sharpe_posterior(r, TINY)
     b, _ = sharpe_posterior(r, TINY)
     assert a == b
     assert a["p_sharpe_gt_0"] > 0.95 and a["ci94_low"] < a["sharpe_median"] < a["ci94_high"]
-    assert a["sharpe_mean"] == pytest.approx(a["sample_sharpe"], rel=0.5)
+    assert a["sharpe_median"] == pytest.approx(a["sample_sharpe"], rel=0.3)
     nc = save_trace(tmp_path, "pairs_spread:NDX", a, idata)
     back = artefacts.load_netcdf(nc)
     assert np.array_equal(back.posterior["sharpe"].values, idata.posterior["sharpe"].values)
