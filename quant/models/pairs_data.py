@@ -134,6 +134,17 @@ def read_pair(store: DatasetStore, y: str, version: int | None = None) -> tuple[
     return df, v
 
 
+def latest_hedge(store: DatasetStore, y: str, version: int | None = None) -> dict:
+    """The model's latest parameters for ``y``'s pair (what a live job feeds the strategy):
+    ts, pair, hedge_alpha, hedge_beta, hedge_resid_sd and the pairs_1d version."""
+    df, v = read_pair(store, y, version)
+    row = df.filter(pl.col("hedge_beta").is_not_nan()).tail(1)
+    if row.height == 0:
+        raise ModelFitError(f"{PAIRS_DATASET} v{v}: {y}'s hedge ratio is still warming up")
+    cols = ("ts", "pair", "hedge_alpha", "hedge_beta", "hedge_resid_sd")
+    return {**row.select(cols).row(0, named=True), "pairs_version": v}
+
+
 def train_split(n: int, train_fraction: float) -> int:
     """Number of leading bars in the training window."""
     return max(1, int(n * train_fraction))

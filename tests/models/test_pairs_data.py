@@ -64,3 +64,11 @@ def test_missing_leg_is_a_clear_error(pair_store: DatasetStore) -> None:
     pair_store.append("bars_1d", daily_bars("NVDA", 5).with_columns(pl.col("close") * 1))
     with pytest.raises(ModelFitError, match="need window"):
         pd_.fit_pair(pair_store, "ORCL", "NVDA", window=60)
+
+
+def test_latest_hedge_is_the_last_fitted_row(pair_store: DatasetStore) -> None:
+    info = pd_.fit_pair(pair_store, "ORCL", "YHOO", window=40)
+    last = pd_.latest_hedge(pair_store, "ORCL")
+    df, _ = pd_.read_pair(pair_store, "ORCL")
+    assert last["pairs_version"] == info.version and last["ts"] == df["ts"][-1]
+    assert last["hedge_beta"] == df["hedge_beta"][-1] and last["pair"] == "ORCL~YHOO"
