@@ -75,3 +75,17 @@ def test_decisions_follow_the_thresholds() -> None:
     assert P.decide(np.array([2.5]), 0.0, st, pa) == -1.0
     assert P.decide(np.array([0.1]), 1.0, st, pa) == 0.0
     assert np.isnan(P.decide(np.array([1.0]), 1.0, st, pa))
+
+
+def test_optimiser_path_loads_the_model_columns_and_slices_them(pair_store: DatasetStore) -> None:
+    from quant.backtest.runner import BacktestRunner, BarsRef, slice_bars
+
+    info = pd_.fit_pair(pair_store, "ORCL", "YHOO", window=40)
+    ref = BarsRef(str(pair_store.root), pd_.PAIRS_DATASET, info.version, "ORCL")
+    runner = BacktestRunner("pairs_spread", ref.load(), {"allow_short": True})
+    stored, _ = pd_.read_pair(pair_store, "ORCL")
+    _same(runner.result({"entry": 1.5}), run_backtest("pairs_spread", stored, {"entry": 1.5}, CFG))
+    part = slice_bars(runner.bars, (100, 400))
+    assert part.extra["hedge_beta"].shape == (300, 1)
+    assert np.array_equal(part.extra["hedge_beta"], runner.bars.extra["hedge_beta"][100:400])
+    _same(runner.result({}, (100, 400)), run_backtest("pairs_spread", stored[100:400], {}, CFG))
