@@ -89,9 +89,12 @@ def bar_anomalies(context: dg.AssetExecutionContext, store: StoreResource) -> dg
     parts = [detect(bars.filter(pl.col("symbol") == s)) for s in DAILY_SYMBOLS
              if bars.filter(pl.col("symbol") == s).height]  # fmt: skip
     out = pl.concat(parts)
-    write = lake.overwrite if lake.exists(ANOMALIES) else lake.append
-    info = write(ANOMALIES, out, message="Kalman anomaly flags", lineage={"bars_1d": v},
-                 extra={"model": "kalman_anomaly", "params": "k=4,k_back=3,lam=0.94"})  # fmt: skip
+    extra = {"model": "kalman_anomaly", "params": "k=4,k_back=3,lam=0.94", "seed": "0"}
+    info = lake.version_info(ANOMALIES) if lake.exists(ANOMALIES) else None
+    if info is None or info.lineage != {"bars_1d": v} or dict(info.extra) != extra:
+        write = lake.overwrite if info is not None else lake.append  # else: already current
+        info = write(ANOMALIES, out, message="Kalman anomaly flags", lineage={"bars_1d": v},
+                     extra=extra)  # fmt: skip
     counts = out.group_by("symbol").agg(pl.col("flag").sum().alias("flags")).sort("symbol")
     pr = compare(range(3))
     return store_result(

@@ -45,3 +45,11 @@ def test_materialising_the_models_group_writes_datasets_metadata_and_trace(tmp_p
     trace = meta["sharpe_posterior"]["traces"].value["pairs_spread:NDX"]
     assert artefacts.load_netcdf(trace).posterior["sharpe"].shape == (1, 100)
     assert store.version_info("bar_anomalies").lineage == {"bars_1d": 0}
+    before = {n: store.latest_version(n) for n in ("pairs_1d", "spread_ar", "bar_anomalies")}
+    again = dg.materialize(  # same bars version: every model dataset is already current
+        [m for m in models_assets if m.key.to_user_string() != "sharpe_posterior"],
+        resources={"store": StoreResource(lake=str(lake))},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert again.success
+    assert before == {n: store.latest_version(n) for n in before}
