@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets import backtests, bars, datasets, features, samples
+from assets import backtests, bars, datasets, features, models, samples
 
 defs = dg.Definitions.merge(
     samples.defs,
@@ -10,4 +10,5 @@ defs = dg.Definitions.merge(
     datasets.defs,
     features.defs,
     backtests.defs,
+    models.defs,
 )

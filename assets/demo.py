@@ -25,6 +25,8 @@ STEPS: list[tuple[str, str]] = [
     ("features_job", "daily features per symbol from bars_1d"),
     ("backtests_job", "backtest every strategy on every daily symbol's bars_1d"),
     ("optimization_job", "grid-search sma_crossover on SPX daily bars (12 candidates)"),
+    # after bars_job: pair hedge ratio, spread AR(1), pairs backtest, Sharpe posterior, anomalies
+    ("models_job", "fit the pair models, backtest pairs_spread, Sharpe posterior, anomalies"),
     # keep last: pins every dataset the steps above wrote, as one snapshot
     ("snapshot", "snapshot every dataset's latest version"),
 ]

@@ -22,6 +22,7 @@ from quant.cli_output import JsonOpt, emit
 from quant.data.cli import data_app
 from quant.errors import QuantError
 from quant.live.cli import live_app
+from quant.models.cli import models_app
 
 app = new_app(
     "Versioned market data, numba backtests and live trading from one core.", name="quant"
@@ -31,6 +32,7 @@ samples_app = new_app("The real market data shipped in data/samples.")
 app.add_typer(config_app, name="config")
 app.add_typer(samples_app, name="samples")
 app.add_typer(data_app, name="data")
+app.add_typer(models_app, name="models")
 app.add_typer(backtest_cli.app)  # quant backtest
 app.add_typer(cli_optimize.app)  # quant optimize, quant check-lookahead
 app.add_typer(live_app, name="live")  # quant live ...

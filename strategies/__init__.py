@@ -14,6 +14,7 @@ REGISTRY: dict[str, str] = {
     "sma_crossover": "strategies.sma_crossover",
     "rsi_mean_reversion": "strategies.rsi_mean_reversion",
     "zscore_reversion": "strategies.zscore_reversion",
+    "pairs_spread": "strategies.pairs_spread",
 }
 
 

@@ -82,4 +82,6 @@ def _build(strategy: str) -> dg.AssetsDefinition:
     return _asset
 
 
-backtest_assets = [_build(name) for name in available()]
+#: Strategies that need a model's input columns (``INPUTS``, e.g. pairs_spread) are backtested
+#: on their model dataset by assets/models instead of on plain bars here.
+backtest_assets = [_build(n) for n in available() if not getattr(resolve(n), "INPUTS", ())]

@@ -3,12 +3,16 @@
 Symbols are aligned on the union of their timestamps; a symbol without a bar at a timestamp
 gets NaN there (the simulator skips it: no fills, no decision, position marked at its last
 close). Symbols are ordered alphabetically; column j of every array is ``symbols[j]``.
+
+Extra input columns: any other float column of the frame (outside the bar schema, e.g. a
+model's hedge ratio in ``pairs_1d``) is aligned the same way into ``BarArrays.extra`` and
+offered to the strategy's ``features`` under its name next to the OHLCV columns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,6 +23,8 @@ if TYPE_CHECKING:  # polars loads lazily: a run on BarArrays never imports it
     import polars as pl
 
 PRICE_COLUMNS = ("open", "high", "low", "close", "volume")
+#: Bar-schema columns that are never extra strategy inputs.
+_NOT_EXTRA = frozenset(("symbol", "ts", "_ns", "timeframe", "adj_close", *PRICE_COLUMNS))
 
 
 class BarsError(QuantError):
@@ -36,6 +42,7 @@ class BarArrays:
     low: np.ndarray
     close: np.ndarray
     volume: np.ndarray
+    extra: Mapping[str, np.ndarray] = field(default_factory=dict)  # name -> float64[n, S]
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -57,16 +64,20 @@ class _Column(Mapping[str, np.ndarray]):
     def __getitem__(self, key: str) -> np.ndarray:
         col = self._cache.get(key)
         if col is None:
-            if key not in PRICE_COLUMNS:
+            if key in PRICE_COLUMNS:
+                full = getattr(self._bars, key)
+            elif key in self._bars.extra:
+                full = self._bars.extra[key]
+            else:
                 raise KeyError(key)
-            col = self._cache[key] = np.ascontiguousarray(getattr(self._bars, key)[:, self._j])
+            col = self._cache[key] = np.ascontiguousarray(full[:, self._j])
         return col
 
     def __iter__(self) -> Iterator[str]:
-        return iter(PRICE_COLUMNS)
+        return iter((*PRICE_COLUMNS, *self._bars.extra))
 
     def __len__(self) -> int:
-        return len(PRICE_COLUMNS)
+        return len(PRICE_COLUMNS) + len(self._bars.extra)
 
 
 def from_arrays(
@@ -114,10 +125,14 @@ def from_frame(df: pl.DataFrame) -> BarArrays:
     symbols = tuple(sorted(df["symbol"].unique().to_list()))
     ts = np.unique(df["_ns"].to_numpy())
     n, k = len(ts), len(symbols)
-    out = {c: np.full((n, k), np.nan) for c in PRICE_COLUMNS}
+    extra_cols = [
+        c for c, t in df.schema.items() if c not in _NOT_EXTRA and t in (pl.Float64, pl.Float32)
+    ]
+    out = {c: np.full((n, k), np.nan) for c in (*PRICE_COLUMNS, *extra_cols)}
     for j, sym in enumerate(symbols):
         part = df.filter(pl.col("symbol") == sym)
         rows = np.searchsorted(ts, part["_ns"].to_numpy())
-        for c in PRICE_COLUMNS:
+        for c in out:
             out[c][rows, j] = part[c].cast(pl.Float64).fill_null(np.nan).to_numpy()
-    return BarArrays(ts=ts.astype(np.int64), symbols=symbols, **out)
+    extra = {c: out.pop(c) for c in extra_cols}
+    return BarArrays(ts=ts.astype(np.int64), symbols=symbols, **out, extra=extra)

@@ -98,9 +98,10 @@ def slice_bars(bars: BarArrays, rng: BarRange) -> BarArrays:
     if rng is None:
         return bars
     s, e = rng
-    names = [f.name for f in dataclasses.fields(bars) if f.name != "symbols"]
+    names = [f.name for f in dataclasses.fields(bars) if f.name not in ("symbols", "extra")]
     cut = {n: np.ascontiguousarray(getattr(bars, n)[s:e]) for n in names}
-    return dataclasses.replace(bars, **cut)
+    extra = {k: np.ascontiguousarray(v[s:e]) for k, v in bars.extra.items()}
+    return dataclasses.replace(bars, **cut, extra=extra)
 
 
 class BacktestRunner:

@@ -6,8 +6,9 @@ import pytest
 from quant.backtest.bars import BarArrays, from_arrays, from_frame
 from quant.backtest.lookahead import check_lookahead, default_prefixes
 from quant.backtest.runner import BacktestRunner
-from quant.backtest.strategy import available
+from quant.backtest.strategy import available, resolve
 from tests.backtest.bars_fixture import synthetic_bars
+from tests.models.pair_fixture import with_pair_inputs
 
 BARS = from_frame(synthetic_bars(n=300))
 
@@ -36,7 +37,8 @@ def test_guard_compares_decisions_not_fills(fill_timing):
 
 @pytest.mark.parametrize("name", available())
 def test_every_shipped_strategy_passes_the_guard_with_default_params(name):
-    runner = BacktestRunner(name, BARS, {"allow_short": True})
+    bars = with_pair_inputs(BARS) if getattr(resolve(name), "INPUTS", ()) else BARS
+    runner = BacktestRunner(name, bars, {"allow_short": True})
     report = check_lookahead(
         runner.decisions({}), runner.n_bars, n_checks=12, features=runner.features({})
     )

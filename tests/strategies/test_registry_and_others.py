@@ -18,7 +18,9 @@ from tests.backtest.sample_bars import daily_bars
 
 
 def test_registry_lists_and_resolves_every_strategy():
-    assert available() == ["rsi_mean_reversion", "sma_crossover", "zscore_reversion"]
+    assert available() == [
+        "pairs_spread", "rsi_mean_reversion", "sma_crossover", "zscore_reversion"
+    ]  # fmt: skip
     assert resolve("zscore_reversion") is Z
     with pytest.raises(UnknownStrategyError, match="available"):
         resolve("nope")
