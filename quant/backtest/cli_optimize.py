@@ -172,7 +172,7 @@ def check_lookahead_cmd(
 ) -> None:
     """Re-run a strategy on truncated histories; exit 1 if any past decision or feature changes.
 
-    Truncates after every bar where the decision changes, at the last bar and at ``--checks``
+    Truncates after every bar where the decision changes, at the last bar and at --checks
     spread points; the output says how many points were compared.
     """
     from pydantic import ValidationError
