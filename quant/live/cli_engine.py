@@ -62,14 +62,14 @@ def replay_cmd(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Replay STRATEGY's bars through the live path; print what ``quant backtest`` prints."""
+    """Replay STRATEGY's bars through the live path; print what quant backtest prints."""
     from pydantic import ValidationError
 
     from quant.backtest import cli_args
     from quant.backtest.cli import _load_bars
     from quant.backtest.config import BacktestConfig
     from quant.backtest.strategy import resolve, validate_params
-    from quant.cli import settings
+    from quant.cli_context import settings
     from quant.live.replay import replay
 
     mod = resolve(strategy)
@@ -136,7 +136,7 @@ def reconcile_cmd(
     """Compare the broker with the ledger; list discrepancies and resolutions (exit 1 if any)."""
     from decimal import Decimal
 
-    from quant.cli import settings
+    from quant.cli_context import settings
     from quant.live.broker.paper import PaperBroker
     from quant.live.ledger import Ledger
     from quant.live.reconcile import apply_resolutions, reconcile

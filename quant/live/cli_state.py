@@ -25,7 +25,7 @@ WhoOpt = Annotated[str | None, typer.Option("--who", help="Who acts (default: OS
 
 
 def _ledger(ctx: typer.Context) -> Ledger:
-    from quant.cli import settings
+    from quant.cli_context import settings
     from quant.live.ledger import Ledger
 
     return Ledger.from_settings(settings(ctx))

@@ -140,7 +140,7 @@ def sharpe_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Posterior of a stored backtest's annualised Sharpe ratio (Student-t returns, PyMC)."""
-    from quant.cli import settings
+    from quant.cli_context import settings
     from quant.models.sharpe import (
         SharpeSettings,
         returns_from_equity,

@@ -15,5 +15,5 @@ def test_a_timeframe_with_a_trailing_newline_is_refused():
 
 
 def test_a_bars_dataset_name_with_a_newline_names_no_timeframe():
-    assert resolve_timeframe("bars_5m", None) == "5m"
-    assert resolve_timeframe("bars_5m\n", None) is None
+    assert resolve_timeframe("bars_5m", None) == ("5m", "dataset name")
+    assert resolve_timeframe("bars_5m\n", None) == (None, "")
