@@ -95,31 +95,24 @@ def backtest(
     as_json: JsonOpt = False,
 ) -> None:
     """Backtest STRATEGY on stored bars; print metrics (with --json also trades and fills)."""
-    from pydantic import ValidationError
-
     from quant.backtest import cli_args
-    from quant.backtest.config import BacktestConfig
     from quant.backtest.engine import run_backtest
     from quant.backtest.strategy import resolve, validate_params
 
     mod = resolve(strategy)
     params = validate_params(mod, cli_args.parse_params(param or []))
-    try:
-        cfg = BacktestConfig(
-            cash=cash,
-            sizing=cli_args.parse_sizing(sizing),
-            fees=cli_args.parse_fees(fees),
-            slippage=cli_args.parse_slippage(slippage),
-            fill_timing=fill_timing,  # type: ignore[arg-type]
-            stop_loss=stop_loss,
-            take_profit=take_profit,
-            participation=participation,
-            allow_short=allow_short,
-            clamp_slippage_to_bar=clamp_slippage,
-        )
-    except ValidationError as err:
-        e = err.errors()[0]
-        raise cli_args.OptionError(f"{'.'.join(map(str, e['loc']))}: {e['msg']}") from None
+    cfg = cli_args.backtest_config(
+        sizing,
+        fees,
+        slippage,
+        cash=cash,
+        fill_timing=fill_timing,  # type: ignore[arg-type]
+        stop_loss=stop_loss,
+        take_profit=take_profit,
+        participation=participation,
+        allow_short=allow_short,
+        clamp_slippage_to_bar=clamp_slippage,
+    )
     first, last = cli_args.parse_date(start, "--start"), cli_args.parse_date(end, "--end")
     symbols = sorted(set(symbol))
     bars, v = _load_bars(str(settings(ctx).lake), dataset, version, tag, symbols, first, last)

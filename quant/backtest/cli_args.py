@@ -14,7 +14,14 @@ from datetime import date
 
 from pydantic import ValidationError
 
-from quant.backtest.config import DEFAULT_FEES, DEFAULT_SLIPPAGE, Fees, Sizing, Slippage
+from quant.backtest.config import (
+    DEFAULT_FEES,
+    DEFAULT_SLIPPAGE,
+    BacktestConfig,
+    Fees,
+    Sizing,
+    Slippage,
+)
 from quant.errors import QuantError
 
 
@@ -92,3 +99,22 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
             raise OptionError(f"--param {pair!r}: want name=value")
         out[key.strip()] = value.strip()
     return out
+
+
+def backtest_config(
+    sizing: str, fees: str | None, slippage: str | None, **fields: object
+) -> BacktestConfig:
+    """A BacktestConfig from option strings (sizing, fees, slippage) and plain fields.
+
+    A field out of bounds becomes an ``OptionError`` naming it (exit 2), as for any option.
+    """
+    try:
+        return BacktestConfig(
+            sizing=parse_sizing(sizing),
+            fees=parse_fees(fees),
+            slippage=parse_slippage(slippage),
+            **fields,  # type: ignore[arg-type]
+        )
+    except ValidationError as err:
+        e = err.errors()[0]
+        raise OptionError(f"{'.'.join(map(str, e['loc']))}: {e['msg']}") from None

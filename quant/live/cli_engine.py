@@ -63,31 +63,24 @@ def replay_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Replay STRATEGY's bars through the live path; print what quant backtest prints."""
-    from pydantic import ValidationError
-
     from quant.backtest import cli_args
     from quant.backtest.cli import _load_bars
-    from quant.backtest.config import BacktestConfig
     from quant.backtest.strategy import resolve, validate_params
     from quant.cli_context import settings
     from quant.live.replay import replay
 
     mod = resolve(strategy)
     params = validate_params(mod, cli_args.parse_params(param or []))
-    try:
-        cfg = BacktestConfig(
-            cash=cash,
-            sizing=cli_args.parse_sizing(sizing),
-            fees=cli_args.parse_fees(fees),
-            slippage=cli_args.parse_slippage(slippage),
-            fill_timing=fill_timing,  # type: ignore[arg-type]
-            participation=participation,
-            allow_short=allow_short,
-            clamp_slippage_to_bar=clamp_slippage,
-        )
-    except ValidationError as err:
-        e = err.errors()[0]
-        raise cli_args.OptionError(f"{'.'.join(map(str, e['loc']))}: {e['msg']}") from None
+    cfg = cli_args.backtest_config(
+        sizing,
+        fees,
+        slippage,
+        cash=cash,
+        fill_timing=fill_timing,  # type: ignore[arg-type]
+        participation=participation,
+        allow_short=allow_short,
+        clamp_slippage_to_bar=clamp_slippage,
+    )
     first, last = cli_args.parse_date(start, "--start"), cli_args.parse_date(end, "--end")
     symbols = sorted(set(symbol))
     bars, v = _load_bars(str(settings(ctx).lake), dataset, version, tag, symbols, first, last)
