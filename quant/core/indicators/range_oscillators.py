@@ -120,6 +120,13 @@ def willr_init(n: int = 14) -> tuple:
 
 
 @njit(inline="always")
+def willr_value(hh: float, ll: float, close: float) -> float:
+    """%R from the window's highest high and lowest low (0 when they are equal)."""
+    diff = (hh - ll) / (-100.0)
+    return (hh - close) / diff if diff != 0.0 else 0.0
+
+
+@njit(inline="always")
 def willr_step(state: tuple, high: float, low: float, close: float) -> tuple:
     """Feed one bar; returns (state, %R in [-100, 0] or NaN during warm-up)."""
     if not (math.isfinite(high) and math.isfinite(low) and math.isfinite(close)):
@@ -129,19 +136,27 @@ def willr_step(state: tuple, high: float, low: float, close: float) -> tuple:
     lo_st, ll = rolling_extreme_step(lo_st, low)
     if math.isnan(hh):
         return (hi_st, lo_st), np.nan
-    diff = (hh - ll) / (-100.0)
-    value = (hh - close) / diff if diff != 0.0 else 0.0
-    return (hi_st, lo_st), value
+    return (hi_st, lo_st), willr_value(hh, ll, close)
 
 
 @njit
 def willr_1d(
     high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int, out: np.ndarray
 ) -> np.ndarray:
-    """Williams %R of 1-D high/low/close series (loop over :func:`willr_step`)."""
-    state = willr_init(n)
+    """Williams %R of 1-D high/low/close series: :func:`willr_step`'s body, state unnested.
+
+    The loop carries the two extreme states as separate variables (a nested state tuple
+    holding arrays compiled 4x slower) and calls the same ``rolling_extreme_step`` and
+    :func:`willr_value` as the step, so both forms agree bit for bit.
+    """
+    hi_st, lo_st = willr_init(n)
     for i in range(close.shape[0]):
-        state, out[i] = willr_step(state, high[i], low[i], close[i])
+        if not (math.isfinite(high[i]) and math.isfinite(low[i]) and math.isfinite(close[i])):
+            out[i] = np.nan
+            continue
+        hi_st, hh = rolling_extreme_step(hi_st, high[i])
+        lo_st, ll = rolling_extreme_step(lo_st, low[i])
+        out[i] = np.nan if math.isnan(hh) else willr_value(hh, ll, close[i])
     return out
 
 
