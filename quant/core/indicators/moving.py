@@ -52,9 +52,8 @@ def sma_step(state: tuple, x: float) -> tuple:
     if not math.isfinite(x):
         return state, np.nan
     n = buf.size
-    if count >= n:
-        total -= buf[pos]
-    total += x
+    # one add on the bar-to-bar dependency chain: (x - leaving) is computed off the chain
+    total += x - buf[pos] if count >= n else x
     buf[pos] = x
     pos += 1
     if pos == n:

@@ -132,16 +132,16 @@ def moments_step(state: tuple, x: float) -> tuple:
         shift = x
     d = x - shift
     full = count >= n
-    if full:
-        total -= old
+    if full:  # one add per running sum on the bar-to-bar chain, as in sma_step
+        total += x - old
         d_old = old - shift
-        s1 = s1 - d_old + d
-        s2 = s2 - d_old * d_old + d * d
+        s1 += d - d_old
+        s2 += d * d - d_old * d_old
     else:
+        total += x
         s1 += d
         s2 += d * d
         count += 1
-    total += x
     buf[pos] = x
     pos += 1
     if pos == n:
