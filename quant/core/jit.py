@@ -1,15 +1,27 @@
 """The one JIT shim every kernel imports its decorator from.
 
 ``QUANT_DISABLE_JIT=1`` runs kernels as plain Python (debugging, coverage); otherwise
-kernels are compiled with ``cache=True`` so a fresh process loads machine code from
-``__pycache__`` instead of recompiling. ``fastmath`` is never enabled: it would change
-NaN handling, which the kernels document and rely on.
+kernels are compiled with ``cache=True`` so a fresh process loads machine code from disk
+instead of recompiling. ``fastmath`` is never enabled: it would change NaN handling,
+which the kernels document and rely on.
+
+Where the compiled kernels live: ``<base>/<code key>``, with ``<base>`` from
+``NUMBA_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/quant/numba`` (``~/.cache/quant/numba``),
+and ``<code key>`` a hash of every ``.py`` file of the ``quant`` package and the
+project's ``strategies/`` folder plus the numba and Python versions. numba alone keys a
+kernel's cache on its own file's timestamp, so editing a function that a kernel calls
+from another file (a fill rule, a risk limit) would leave the caller's stale machine code
+in use; a new key per code version rules that out. Old keys are never read again and
+can be deleted (``rm -rf ~/.cache/quant/numba``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numba
@@ -17,6 +29,32 @@ import numba
 F = TypeVar("F", bound=Callable[..., Any])
 
 DISABLED = os.environ.get("QUANT_DISABLE_JIT", "") not in ("", "0")
+PACKAGE = Path(__file__).resolve().parents[1]  # quant/
+SOURCES = (PACKAGE, PACKAGE.parent / "strategies")
+
+
+def code_key(roots: tuple[Path, ...] = SOURCES) -> str:
+    """16 hex digits naming this version of the kernels' code (sources + numba + Python)."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(f"{numba.__version__}|{sys.version_info[:2]}".encode())
+    for root in roots:
+        for path in sorted(root.rglob("*.py")) if root.is_dir() else ():
+            h.update(str(path.relative_to(root.parent)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def cache_dir() -> Path:
+    """The folder numba's compiled kernels are written to and loaded from (see module doc)."""
+    base = os.environ.get("NUMBA_CACHE_DIR") or str(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "quant" / "numba"
+    )
+    return Path(base) / code_key()
+
+
+if not DISABLED:
+    # read by numba when each @njit(cache=True) function is decorated, so set before any is
+    numba.config.CACHE_DIR = str(cache_dir())
 
 
 def njit(*args: Any, **kwargs: Any) -> Any:

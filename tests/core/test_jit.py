@@ -1,0 +1,65 @@
+"""The numba cache folder is keyed by the code, so an edit in any kernel file is picked up."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from quant.core import jit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _tree(tmp_path: Path) -> tuple[Path, ...]:
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "fills.py").write_text("def fill(x):\n    return x + 1\n")
+    (pkg / "sub" / "loop.py").write_text("from pkg.fills import fill\n")
+    return (pkg,)
+
+
+def test_code_key_changes_when_a_called_file_changes_but_not_otherwise(tmp_path):
+    roots = _tree(tmp_path)
+    before = jit.code_key(roots)
+    assert jit.code_key(roots) == before  # deterministic
+    (roots[0] / "fills.py").write_text("def fill(x):\n    return x + 2\n")
+    assert jit.code_key(roots) != before
+
+
+def test_code_key_changes_when_a_file_is_added_or_renamed(tmp_path):
+    roots = _tree(tmp_path)
+    before = jit.code_key(roots)
+    (roots[0] / "sub" / "loop.py").rename(roots[0] / "sub" / "loop2.py")
+    renamed = jit.code_key(roots)
+    (roots[0] / "extra.py").write_text("")
+    assert len({before, renamed, jit.code_key(roots)}) == 3
+
+
+def test_cache_dir_is_under_numba_cache_dir_when_set(monkeypatch, tmp_path):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    assert jit.cache_dir() == tmp_path / jit.code_key()
+
+
+def test_cache_dir_defaults_to_the_user_cache(monkeypatch, tmp_path):
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert jit.cache_dir() == tmp_path / "quant" / "numba" / jit.code_key()
+
+
+def test_a_fresh_process_writes_compiled_kernels_into_the_keyed_folder(tmp_path):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    env.pop("QUANT_DISABLE_JIT", None)
+    code = (
+        "import numba, numpy as np\n"
+        "from quant.core.indicators import sma\n"
+        "sma(np.arange(10.0), 3)\n"
+        "print(numba.config.CACHE_DIR)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    keyed = tmp_path / jit.code_key()
+    assert out.stdout.strip() == str(keyed)
+    assert any(keyed.rglob("*.nbi")), "no numba index written in the keyed folder"
