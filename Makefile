@@ -26,9 +26,8 @@ install: $(UV)  ## Create/refresh .venv from uv.lock (runtime + dev tools)
 install-bench: $(UV)  ## Also install the benchmark peers (pandas, vectorbt, backtrader)
 	$(UV) sync --frozen --inexact --quiet --all-groups
 
-dagster-home:
-	@mkdir -p $(DAGSTER_HOME)
-	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+dagster-home: install  ## Write $DAGSTER_HOME/dagster.yaml (Postgres storage if QUANT_DAGSTER_PG_URL is set)
+	@$(BIN)/python -m assets.instance $(DAGSTER_HOME) >/dev/null
 
 demo: install dagster-home  ## Run the whole pipeline on the shipped samples
 	$(BIN)/python -m assets.demo
