@@ -1,7 +1,9 @@
 """The Dagster instance's ``dagster.yaml``: embedded SQLite by default, Postgres by configuration.
 
 ``make dagster-home`` runs ``python -m assets.instance $DAGSTER_HOME``. With
-``QUANT_DAGSTER_PG_URL`` set (``postgresql://user:password@host:5432/dagster``) the file
+``QUANT_DAGSTER_PG_URL`` set (``postgresql+psycopg2://user:password@host:5432/dagster``:
+dagster-postgres runs on psycopg2, and SQLAlchemy 2.1 reads a plain ``postgresql://`` as
+psycopg 3) the file
 selects dagster-postgres storage for runs, events, schedules and sensors; the file names the
 variable, not its value, so the password stays out of the file and Dagster reads it at
 start. Without it the instance keeps its SQLite files in ``$DAGSTER_HOME``.

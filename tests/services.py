@@ -61,8 +61,8 @@ class Postgres:
 
     @property
     def url(self) -> str:
-        """SQLAlchemy URL of the ``postgres`` database as the superuser (trust auth)."""
-        return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/postgres"
+        """URL of the ``postgres`` database as the superuser (trust auth; default driver)."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *args: str, timeout: float = 60) -> None:
         cmd = [str(self.bin_dir / args[0]), *args[1:]]

@@ -76,7 +76,7 @@ def _postgres_engine(url: str, busy_timeout_ms: int) -> Engine:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         with dbapi_conn.cursor() as cur:
-            cur.execute("SET lock_timeout = %s", (f"{int(busy_timeout_ms)}ms",))
+            cur.execute("SELECT set_config('lock_timeout', %s, false)", (f"{busy_timeout_ms}ms",))
         dbapi_conn.commit()
 
     @event.listens_for(engine, "begin")
