@@ -39,6 +39,8 @@ shell: install  ## A sub-shell with .venv active: `quant` on PATH (exit to leave
 	@exec env VIRTUAL_ENV=$(CURDIR)/.venv PATH=$(CURDIR)/.venv/bin:$$PATH $${SHELL:-bash} -i
 
 test: install dagster-home  ## Run the whole test suite
+	@echo "make test: the postgres, dask and s3 tests start their own servers on loopback;" \
+		"if one cannot start they are skipped and the summary below says why"
 	$(BIN)/pytest -q
 
 bench: install-bench  ## Benchmarks against named peers (prints medians and ratios)
