@@ -20,9 +20,10 @@ from tests.backtest.bars_fixture import write_bars
 from tests.data.store import s3_workers
 
 CAUSAL = "tests.backtest.causal_strategy"
-GRID = ("fast=2:20:2", "slow=25:100:15")  # 60 candidates
+GRID = ("fast=2:40:2", "slow=45:120:5")  # 20 x 16 = 320 candidates
 REPEATS = 3
 APPENDS = 8
+BARS = 20_000
 
 
 def _sweep(lake, executor: str, workers: int = 1) -> tuple[float, object]:
@@ -36,7 +37,7 @@ def _sweep(lake, executor: str, workers: int = 1) -> tuple[float, object]:
 
 def test_sweep_throughput_one_process_vs_a_dask_cluster(isolated_env, dask_cluster):
     lake = isolated_env / "lake"
-    write_bars(lake, n=2500)
+    write_bars(lake, n=BARS)
     _, ref = _sweep(lake, "local")  # compile the kernels in this process
     _sweep(lake, f"dask:{dask_cluster.address}")  # ... and in every worker
     n = len(ref.search.candidates)
@@ -49,7 +50,7 @@ def test_sweep_throughput_one_process_vs_a_dask_cluster(isolated_env, dask_clust
         times["dask, 2 workers"].append(took)
         assert results_table(opt).equals(results_table(ref))
     base = statistics.median(times["local, 1 process"])
-    print(f"\nsweep of {n} candidates on 2500 bars, median of {REPEATS}:")
+    print(f"\nsweep of {n} candidates on {BARS} bars, median of {REPEATS}:")
     for name, ts in times.items():
         med = statistics.median(ts)
         print(f"  {name:20s} {med:6.2f} s  {n / med:7.1f} cand/s  speed-up x{base / med:.2f}")

@@ -52,6 +52,16 @@ def test_write_read_history_rollback_and_tag_on_object_storage(bucket, s3_root, 
     assert store.table_uri("bars").startswith(f"s3://{BUCKET}/")
 
 
+def test_an_s3_lake_can_be_configured_by_the_aws_environment_alone(
+    bucket, s3_root, tmp_path, monkeypatch
+):
+    for key, value in bucket.storage_options().items():
+        monkeypatch.setenv(key, value)
+    store = DatasetStore(s3_root, meta_dir=tmp_path / "meta")  # no storage_options
+    store.append("bars", s3_workers.rows("env", 0))
+    assert store.read("bars").height == 2 and store.latest_version("bars") == 0
+
+
 def test_a_commit_prepared_on_a_stale_version_is_refused_by_the_server(bucket, s3_root, tmp_path):
     options = bucket.storage_options()
     a = DatasetStore(s3_root, meta_dir=tmp_path / "a", storage_options=options)
