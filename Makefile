@@ -26,9 +26,8 @@ install: $(UV)  ## Create/refresh .venv from uv.lock (runtime + dev tools)
 install-bench: $(UV)  ## Also install the benchmark peers (pandas, vectorbt, backtrader)
 	$(UV) sync --frozen --inexact --quiet --all-groups
 
-dagster-home:
-	@mkdir -p $(DAGSTER_HOME)
-	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+dagster-home: install  ## Write $DAGSTER_HOME/dagster.yaml (Postgres storage if QUANT_DAGSTER_PG_URL is set)
+	@$(BIN)/python -m assets.instance $(DAGSTER_HOME) >/dev/null
 
 demo: install dagster-home  ## Run the whole pipeline on the shipped samples
 	$(BIN)/python -m assets.demo
@@ -40,6 +39,8 @@ shell: install  ## A sub-shell with .venv active: `quant` on PATH (exit to leave
 	@exec env VIRTUAL_ENV=$(CURDIR)/.venv PATH=$(CURDIR)/.venv/bin:$$PATH $${SHELL:-bash} -i
 
 test: install dagster-home  ## Run the whole test suite
+	@echo "make test: the postgres, dask and s3 tests start their own servers on loopback;" \
+		"if one cannot start they are skipped and the summary below says why"
 	$(BIN)/pytest -q
 
 bench: install-bench  ## Benchmarks against named peers (prints medians and ratios)

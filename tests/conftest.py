@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+
+from tests import services
+
+T = TypeVar("T")
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +28,53 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("QUANT_CONFIG")
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+# --- real servers for the scaling tests (markers postgres, dask, s3; see tests/services.py) ---
+def _start(what: str, start: Callable[[], T]) -> T:
+    """Start a component, or skip saying why (fail instead with QUANT_TEST_SERVICES=require)."""
+    try:
+        return start()
+    except services.Unavailable as err:
+        if os.environ.get("QUANT_TEST_SERVICES") == "require":
+            pytest.fail(f"{what} is required (QUANT_TEST_SERVICES=require) but: {err}")
+        pytest.skip(f"{what} unavailable: {err}")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[services.Postgres]:
+    """One PostgreSQL server for the session (initdb in a temp folder, loopback port)."""
+    pg = _start("PostgreSQL", services.start_postgres)
+    yield pg
+    pg.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: services.Postgres) -> Iterator[str]:
+    """A new, empty database on the session's server; dropped after the test."""
+    import sqlalchemy as sa
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_server.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    yield postgres_server.url.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[services.S3Server]:
+    """One moto S3 server process for the session, on a loopback port."""
+    server = _start("S3 server (moto)", services.start_s3)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def dask_cluster() -> Iterator[services.DaskCluster]:
+    """One Dask LocalCluster (2 spawned worker processes, 1 thread each) for the session."""
+    cluster = _start("Dask cluster", services.start_dask)
+    yield cluster
+    cluster.stop()

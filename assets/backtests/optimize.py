@@ -25,6 +25,9 @@ class OptimizationConfig(dg.Config):
     seed: int = 0
     walk_forward: str = Field("", description="TRAIN:TEST in bars; empty = full sample")
     workers: int = 1
+    executor: str = Field(
+        "local", description="local | dask | dask:ADDRESS (a Dask cluster; docs/scaling.md)"
+    )
     objective: str = "sharpe"
     top: int = 10
     cash: float = 100_000.0
@@ -68,6 +71,7 @@ def optimizations(
         objective=config.objective,
         walk_forward=parse_walk_forward(config.walk_forward) if config.walk_forward else None,
         workers=config.workers,
+        executor=config.executor,
         config=engine_options(
             config.cash,
             config.sizing,

@@ -79,6 +79,14 @@ def optimize(
         str | None, typer.Option("--walk-forward", help="TRAIN:TEST window lengths in bars.")
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            help="Where candidates run: local, dask (DASK_SCHEDULER_ADDRESS, else a local "
+            "cluster of --workers processes) or dask:ADDRESS (e.g. dask:tcp://host:8786).",
+        ),
+    ] = "local",
     objective: Annotated[
         str,
         typer.Option(
@@ -124,6 +132,7 @@ def optimize(
         objective=objective,
         walk_forward=parse_walk_forward(walk) if walk else None,
         workers=workers,
+        executor=executor,
         config=engine_options(cash, sizing, fees, slippage, fill_timing, allow_short),
         start=parse_date(start, "--start"),
         end=parse_date(end, "--end"),

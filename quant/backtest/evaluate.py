@@ -8,7 +8,8 @@ process builds its evaluator once in its initializer, so bars are read from the 
 worker instead of being pickled to it. Workers are started with the ``spawn`` method (a
 process forked after ``deltalake`` was used can hang). Results are returned in the order of
 the submitted candidates, never in completion order, so a search is identical serial or
-parallel as long as the evaluator is deterministic.
+parallel as long as the evaluator is deterministic. ``executor="dask"`` / ``"dask:ADDR"``
+sends the same work to a Dask cluster instead (``dask_pool.py``), with the same guarantee.
 """
 
 from __future__ import annotations
@@ -49,24 +50,37 @@ def _evaluate_indexed(
 
 
 class EvaluationPool:
-    """Context manager evaluating batches of parameter sets; ``workers=1`` runs in-process."""
+    """Context manager evaluating batches of parameter sets; ``workers=1`` runs in-process.
+
+    ``executor``: ``local`` (this machine), ``dask`` or ``dask:ADDR`` (a Dask cluster; see
+    ``quant.backtest.dask_pool``; ``workers`` then sizes a cluster started for the run).
+    """
 
     def __init__(
         self,
         factory: EvaluatorFactory,
         workers: int = 1,
         progress: Callable[[int], object] | None = None,
+        executor: str = "local",
     ) -> None:
+        from quant.backtest.dask_pool import parse_executor
+
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.factory = factory
         self.workers = workers
         self.progress = progress  # called with 1 after each evaluated parameter set
+        self.kind, self.address = parse_executor(executor)
         self._serial: Evaluator | None = None
         self._executor: ProcessPoolExecutor | None = None
+        self._dask: Any = None
 
     def __enter__(self) -> EvaluationPool:
-        if self.workers == 1:
+        if self.kind == "dask":
+            from quant.backtest.dask_pool import DaskBackend
+
+            self._dask = DaskBackend(self.factory, self.address, self.workers)
+        elif self.workers == 1:
             self._serial = self.factory.build()
         else:
             self._executor = ProcessPoolExecutor(
@@ -86,6 +100,9 @@ class EvaluationPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        if self._dask is not None:
+            self._dask.close()
+            self._dask = None
         self._serial = None
 
     def evaluate(
@@ -94,6 +111,8 @@ class EvaluationPool:
         """Metrics dict of every parameter set on the bar range, in the order given."""
         if self._serial is not None:
             return [self._tick(self._serial(p, bars)) for p in batch]
+        if self._dask is not None:
+            return self._dask.evaluate(batch, bars, self._ticks)
         if self._executor is None:
             raise RuntimeError("EvaluationPool used outside its `with` block")
         chunk = max(1, len(batch) // (self.workers * 4))
@@ -101,6 +120,10 @@ class EvaluationPool:
         out = [self._tick(r) for r in self._executor.map(_evaluate_indexed, tasks, chunksize=chunk)]
         out.sort(key=lambda pair: pair[0])
         return [metrics for _, metrics in out]
+
+    def _ticks(self, n: int) -> None:
+        for _ in range(n):
+            self._tick(None)
 
     def _tick(self, result: Any) -> Any:
         if self.progress is not None:

@@ -4,9 +4,10 @@
 version), keeps the bars within the request's ``start``/``end`` dates (inclusive), builds the
 parameter space from ``--grid`` specs checked against the strategy's
 Params bounds (the genetic search adds every other bounded field), runs the search in a
-pool of ``workers`` spawned processes and returns an ``Optimization``. The same request and
-seed give identical candidates and fitness whatever the number of workers; ``run_id`` is a
-hash of the request (workers excluded), so re-writing a run replaces its rows.
+pool of ``workers`` spawned processes (or on a Dask cluster: ``executor``) and returns an
+``Optimization``. The same request and seed give identical candidates and fitness whatever
+the number of workers or the executor; ``run_id`` is a hash of the request (workers and
+executor excluded), so re-writing a run replaces its rows.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from quant.backtest import cli_args
+from quant.backtest.dask_pool import parse_executor
 from quant.backtest.evaluate import BarRange, EvaluationPool
 from quant.backtest.runner import BacktestFactory, BarsRef, engine_config, params_model
 from quant.backtest.search import (
@@ -54,6 +56,7 @@ class OptimizeRequest(BaseModel):
     objective: str = "sharpe"
     walk_forward: tuple[int, int] | None = None  # (train bars, test bars)
     workers: int = Field(1, ge=1)
+    executor: str = "local"  # local | dask | dask:ADDR (quant.backtest.dask_pool)
     config: dict[str, Any] = Field(default_factory=dict)  # BacktestConfig fields (costs, sizing)
     start: date | None = None  # first bar date (inclusive, UTC); None = from the first bar
     end: date | None = None  # last bar date (inclusive, UTC); None = to the last bar
@@ -110,8 +113,10 @@ def engine_options(
 
 
 def run_id_of(request: OptimizeRequest, bars_version: int) -> str:
-    """Stable id of a run: sha256 of the request with the pinned version (workers excluded)."""
-    body = request.model_dump(mode="json", exclude={"workers"}) | {"version": bars_version}
+    """Stable id of a run: sha256 of the request with the pinned version (where it ran excluded:
+    workers, executor)."""
+    body = request.model_dump(mode="json", exclude={"workers", "executor"})
+    body |= {"version": bars_version}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -142,6 +147,7 @@ def run_optimization(
     ``progress`` (optional) is called with 1 after every evaluated parameter set.
     """
     check_objective(request.objective)
+    parse_executor(request.executor)
     engine_config(request.config)  # fail before any work on a bad config
     space = build_request_space(request)
     store = DatasetStore(lake)
@@ -155,10 +161,10 @@ def run_optimization(
     run_id = run_id_of(request, version)
     runner = factory.runner()
     if request.walk_forward is None:
-        with EvaluationPool(factory, request.workers, progress) as pool:
+        with EvaluationPool(factory, request.workers, progress, request.executor) as pool:
             found = search(pool, None)
         return Optimization(request, run_id, version, runner.n_bars, space, search=found)
     windows = walk_forward_windows(runner.n_bars, *request.walk_forward)
-    with EvaluationPool(factory, request.workers, progress) as pool:
+    with EvaluationPool(factory, request.workers, progress, request.executor) as pool:
         walk = walk_forward(search, pool, runner, windows)
     return Optimization(request, run_id, version, runner.n_bars, space, walk=walk)

@@ -1,4 +1,5 @@
-"""The kill switch: HALT episodes, close vs freeze, recovery checklist enforced and audited."""
+"""The kill switch: HALT episodes, close vs freeze, recovery checklist enforced and audited
+(on a SQLite ledger and on a real Postgres server)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from quant.live.halt import (
 )
 from quant.live.ledger import Ledger
 from quant.risk.halt import HaltConfig, HaltInputs
+from tests.live.backends import ledger_url  # noqa: F401 - the fixture: SQLite and Postgres
 
 
 def _recover(switch: HaltSwitch, who: str = "bob") -> None:
@@ -87,7 +89,7 @@ def test_recovery_without_a_halt_is_refused(ledger: Ledger) -> None:
         switch.resume("bob", "nothing")
 
 
-def test_halt_state_survives_a_new_ledger_instance(ledger_url: str, clock) -> None:
+def test_halt_state_survives_a_new_ledger_instance(ledger_url: str, clock) -> None:  # noqa: F811
     HaltSwitch(Ledger(ledger_url, clock=clock)).halt("manual", "restart test", who="alice")
     reopened = HaltSwitch(Ledger(ledger_url, clock=clock))
     assert reopened.halted and reopened.status()["reason"] == "restart test"

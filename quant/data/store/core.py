@@ -63,8 +63,12 @@ class StoreCore:
         lock_timeout_s: float | None = None,
         meta_dir: str | Path | None = None,
         author: str | None = None,
+        storage_options: dict[str, str] | None = None,
     ) -> None:
         self.author = author  # default author of this store's writes (else user@host)
+        # object-store settings of deltalake (AWS_ENDPOINT_URL, AWS_REGION, ...); None = the
+        # standard AWS_* environment variables, which deltalake reads itself
+        self.storage_options = dict(storage_options) if storage_options else None
         text = str(root)
         self.is_uri = "://" in text and not text.startswith("file://")
         self.root: str | Path = (
@@ -99,7 +103,7 @@ class StoreCore:
 
     def exists(self, name: str) -> bool:
         """True if the dataset exists."""
-        return DeltaTable.is_deltatable(self.table_uri(name))
+        return DeltaTable.is_deltatable(self.table_uri(name), self.storage_options)
 
     def list(self) -> list[str]:
         """Names of all datasets in the lake, sorted."""
@@ -116,7 +120,9 @@ class StoreCore:
         """The dataset's DeltaTable (latest or at ``version``); DatasetNotFound if absent."""
         if not self.exists(name):
             raise DatasetNotFound(f"dataset '{name}' does not exist in lake {self.root}")
-        return DeltaTable(self.table_uri(name), version=version)
+        return DeltaTable(
+            self.table_uri(name), version=version, storage_options=self.storage_options
+        )
 
     # -- history -----------------------------------------------------------------------
     def latest_version(self, name: str) -> int:

@@ -2,7 +2,8 @@
 
 Runs with the dataset's writer lock held (see ``DatasetStore._write``), so the latest version read
 here is the one the new commit follows. A Delta commit conflict (a writer that bypassed the
-lock) re-runs the whole preparation a few times, then fails with ``CommitConflict``.
+lock, or on object storage a writer on another machine: its lock is local) re-runs the
+whole preparation a few times, then fails with ``CommitConflict``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ TABLE_CONFIG = {
     "delta.enableExpiredLogCleanup": "false",
     "delta.logRetentionDuration": "interval 36500 days",
 }
+#: Commit attempts before CommitConflict: a local lake's writers share the lock, so a conflict
+#: means a foreign writer; an object-store lake's writers on other machines do not share it
+#: (their commits are serialised by S3's conditional put, the loser re-prepares and retries).
+LOCAL_ATTEMPTS, URI_ATTEMPTS = 4, 12
 HOOKS = PostCommitHookProperties(create_checkpoint=True, cleanup_expired_logs=False)
 
 
@@ -78,10 +83,11 @@ def commit_write(
 ) -> int:
     """Commit one append/overwrite/upsert/replace and return the resulting version number
     (the current one when ``skip_unchanged`` found nothing to change)."""
+    attempts = URI_ATTEMPTS if store.is_uri else LOCAL_ATTEMPTS
     try:
         for attempt in Retrying(
             retry=retry_if_exception_type(CommitFailedError),
-            stop=stop_after_attempt(4),
+            stop=stop_after_attempt(attempts),
             wait=wait_random(0.01, 0.1),
             reraise=False,
         ):
@@ -89,8 +95,8 @@ def commit_write(
                 return _commit_once(store, op, name, table, fields=fields, options=options)
     except RetryError as err:
         raise CommitConflict(
-            f"dataset '{name}': {op} lost 4 optimistic-concurrency races to writers outside "
-            f"the store's lock; nothing was written ({err.last_attempt.exception()})"
+            f"dataset '{name}': {op} lost {attempts} optimistic-concurrency races to writers "
+            f"outside the store's lock; nothing was written ({err.last_attempt.exception()})"
         ) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -155,7 +161,14 @@ def _commit_once(
     }
     common = {"commit_properties": commit_properties(values), "post_commithook_properties": HOOKS}
     if dt is None:
-        write_deltalake(uri, stored, mode="append", configuration=TABLE_CONFIG, **common)
+        write_deltalake(
+            uri,
+            stored,
+            mode="append",
+            configuration=TABLE_CONFIG,
+            storage_options=store.storage_options,
+            **common,
+        )
     elif op in ("append", "overwrite", "replace"):
         mode = "append" if op == "append" else "overwrite"
         schema_mode = "overwrite" if migrate and changed else ("merge" if changed else None)

@@ -1,13 +1,17 @@
-"""Everything dialect-specific about the ledger, in one place (SQLite today, Postgres later).
+"""Everything dialect-specific about the ledger, in one place (SQLite and Postgres).
 
 * ``make_engine``: SQLite files get WAL mode (readers never block the writer and never see
   a partial transaction), ``busy_timeout`` (a second writer waits instead of failing with
   "database is locked") and an explicit ``BEGIN IMMEDIATE`` for write transactions (the
   write lock is taken up front, so two writers never deadlock upgrading a read lock).
-  Read transactions use a plain ``BEGIN`` (a consistent snapshot). Postgres needs none of
-  this: its default READ COMMITTED transactions are already all-or-nothing.
+  Read transactions use a plain ``BEGIN`` (a consistent snapshot). Postgres gets the same
+  semantics: a write transaction first takes one transaction-scoped advisory lock (writers
+  queue, as with ``BEGIN IMMEDIATE``; the server releases it if the client dies), waiting
+  at most ``busy_timeout`` (``lock_timeout``); a read transaction is ``REPEATABLE READ,
+  READ ONLY`` (one snapshot for all its statements).
 * ``upsert``: ``INSERT .. ON CONFLICT DO UPDATE`` through the dialect's own construct.
-* ``append_only_ddl``: triggers that refuse UPDATE/DELETE on the audit trail.
+* ``append_only_ddl``: triggers that refuse UPDATE/DELETE on the audit trail (both raise
+  an integrity error).
 
 Everything else in ``quant.live.ledger`` is portable SQLAlchemy Core.
 """
@@ -23,6 +27,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 #: Execution option that marks a connection's transactions as read-only snapshots.
 READ_MODE = "ledger_read"
+#: Key of the Postgres advisory lock that serialises the ledger's write transactions.
+WRITE_LOCK_KEY = 0x716E74_4C4544  # "qnt" "LED"
 
 
 def make_engine(url: str, busy_timeout_ms: int = 30_000, synchronous: str = "FULL") -> Engine:
@@ -35,6 +41,8 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000, synchronous: str = "FUL
     if synchronous not in ("FULL", "NORMAL"):
         raise ValueError(f"synchronous must be FULL or NORMAL, got {synchronous!r}")
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return _postgres_engine(url, busy_timeout_ms)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
@@ -57,6 +65,26 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000, synchronous: str = "FUL
     def _on_begin(conn: Connection) -> None:
         read = conn.get_execution_options().get(READ_MODE, False)
         conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _postgres_engine(url: str, busy_timeout_ms: int) -> Engine:
+    """Postgres: writers queue on one advisory lock (bounded wait); reads are snapshots."""
+    engine = create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SELECT set_config('lock_timeout', %s, false)", (f"{busy_timeout_ms}ms",))
+        dbapi_conn.commit()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(READ_MODE, False):
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        else:
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%(key)s)", {"key": WRITE_LOCK_KEY})
 
     return engine
 
@@ -91,7 +119,8 @@ def append_only_ddl(dialect: str, table: str) -> list[str]:
     if dialect == "postgresql":
         return [
             f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$ "
-            f"BEGIN RAISE EXCEPTION '{table} is append-only'; END $$ LANGUAGE plpgsql",
+            f"BEGIN RAISE EXCEPTION '{table} is append-only' "
+            "USING ERRCODE = 'integrity_constraint_violation'; END $$ LANGUAGE plpgsql",
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()",
         ]

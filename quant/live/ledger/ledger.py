@@ -67,10 +67,13 @@ class Ledger:
             with outer.conn.begin_nested():
                 yield outer
             return
+        conn = None
         try:
             conn = self.engine.connect()
             trans = conn.begin()
         except OperationalError as err:
+            if conn is not None:
+                conn.close()
             raise LedgerUnavailable(f"ledger {self.url} is busy: {err.orig}") from None
         tx = LedgerTx(conn, self.clock)
         self._local.tx = tx
@@ -86,7 +89,7 @@ class Ledger:
 
     @contextmanager
     def read(self) -> Iterator[LedgerReader]:
-        """A read-only snapshot; never blocks or is blocked by the writer (SQLite WAL)."""
+        """A read-only snapshot; never blocks or is blocked by the writer (WAL / MVCC)."""
         conn = self.engine.connect().execution_options(**{READ_MODE: True})
         with conn, conn.begin():
             yield LedgerReader(conn)

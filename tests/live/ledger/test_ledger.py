@@ -1,4 +1,5 @@
-"""The ledger API on a real SQLite file: orders, fills, state, audit, transactions."""
+"""The ledger API on a real SQLite file and a real Postgres server: orders, fills, state,
+audit, transactions."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from quant.config import load_settings
 from quant.live.ledger import Ledger, LedgerError, LedgerUnavailable, NewOrder
+from tests.live.backends import sqlite_only
 
 
 def _order(coid: str = "k1", qty: str = "10") -> NewOrder:
@@ -126,6 +128,7 @@ def test_ledger_url_comes_from_quant_ledger_setting(tmp_path, monkeypatch) -> No
     assert "s3cret" not in str(load_settings().public_dict())
 
 
+@sqlite_only
 def test_sqlite_ledger_runs_in_wal_mode(ledger: Ledger) -> None:
     with ledger.read() as r:
         assert r.conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -152,6 +155,7 @@ def test_second_writer_waits_then_fails_clearly_past_the_busy_timeout(ledger_url
     assert first.cash() == Decimal(2)
 
 
+@sqlite_only
 def test_durability_level_is_a_choice_between_full_and_normal(ledger_url: str) -> None:
     normal = Ledger(ledger_url, synchronous="NORMAL")
     with normal.read() as r:
