@@ -199,6 +199,7 @@ def live_summary(ledger: Ledger, strategy: str, cash0: float) -> dict[str, Any]:
     with ledger.read() as r:
         saved = r.strategy_state(strategy)
         positions = r.positions(strategy)
+        cash = r.cash(strategy)
         orders = r.orders(strategy=strategy)
     snap = EngineSnapshot.from_json(saved) if saved is not None else None
     equity = float(snap.acct[lay.A_EQUITY]) if snap is not None else cash0
@@ -207,7 +208,7 @@ def live_summary(ledger: Ledger, strategy: str, cash0: float) -> dict[str, Any]:
         "last_bar_ts": snap.last_ts if snap is not None else None,
         "equity": equity,
         "pnl": equity - cash0,
-        "cash": None if st["cash"] is None else str(st["cash"]),
+        "cash": None if cash is None else str(cash),
         "positions": {p["symbol"]: str(p["qty"]) for p in positions if p["qty"] != 0},
         "orders": len(orders),
         "open_orders": st["open_orders"],
