@@ -8,9 +8,8 @@ import dagster as dg
 from pydantic import Field
 
 from assets.live.resource import LiveResource
-from quant.live.gate import blocked_reason
 from quant.live.halt import HaltSwitch
-from quant.live.tick import live_summary, run_until
+from quant.live.tick import gate, live_summary, run_until
 
 TAG = "quant/live_strategy"
 live_state = dg.AssetSpec(
@@ -46,7 +45,7 @@ def live_bar(context: dg.OpExecutionContext, config: LiveBarConfig, live: LiveRe
     spec = live.spec()
     ledger, store = spec.open_ledger(), spec.open_store()
     try:
-        why = blocked_reason(ledger, spec.name)  # a run queued before a HALT must not trade
+        _, why = gate(ledger, spec.name)  # a run queued before a HALT must not trade
         outs = [] if why else run_until(spec, config.bar_ts, config.version, ledger, store)
     finally:
         ledger.close()
@@ -62,7 +61,7 @@ def live_bar(context: dg.OpExecutionContext, config: LiveBarConfig, live: LiveRe
     return _record_state(context, live, bar_ts=config.bar_ts, blocked_by=why or "")
 
 
-@dg.job(tags={"kind": "live"})
+@dg.job(tags={"kind": "live"}, executor_def=dg.in_process_executor)  # one op: no step process
 def live_job():
     """Trade one new bar of the configured live strategy (started by ``live_sensor``)."""
     live_bar()

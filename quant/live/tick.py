@@ -31,7 +31,7 @@ from quant.live.feeds.base import to_bars
 from quant.live.gate import blocked_reason
 from quant.live.halt import HaltSwitch
 from quant.live.idempotency import run_key
-from quant.live.ledger import Ledger
+from quant.live.ledger import OPEN_STATUSES, Ledger
 from quant.live.snapshot import EngineSnapshot
 from quant.live.status import live_status
 from quant.live.validate import pretrade_validator
@@ -120,6 +120,34 @@ class TickPlan:
     skip: str | None = None
 
 
+def halt_in_force(ledger: Ledger, strategy: str) -> tuple[str | None, str]:
+    """The action (``close`` / ``freeze``) and reason of the HALT on ``strategy`` (its own
+    scope, else global), or ``(None, "")``."""
+    with ledger.read() as r:
+        for scope in (strategy, "global"):
+            h = r.halt(scope)
+            if h is not None and h["halted"]:
+                return h["action"], f"HALTED ({scope}, {h['code']}): {h['reason']}"
+    return None, ""
+
+
+def closed_out(ledger: Ledger, strategy: str) -> bool:
+    """True when ``strategy`` is flat and has no open order in the ledger."""
+    with ledger.read() as r:
+        flat = all(p["qty"] == 0 for p in r.positions(strategy))
+        return flat and not r.orders(strategy=strategy, status=list(OPEN_STATUSES))
+
+
+def gate(ledger: Ledger, strategy: str) -> tuple[str | None, str | None]:
+    """``(halt action the engine must apply, reason not to run)``: a HALT with ``freeze``, or
+    ``close`` once flat with no open order, or an open breaker, stops runs; a ``close`` HALT
+    still runs (the engine closes out) until then."""
+    action, why = halt_in_force(ledger, strategy)
+    if action is not None and (action != "close" or closed_out(ledger, strategy)):
+        return action, why + " - complete 'quant live recovery' and 'quant live resume'"
+    return action, blocked_reason(ledger, strategy, halts=False)
+
+
 def plan_tick(
     spec: LiveSpec,
     ledger: Ledger,
@@ -129,7 +157,7 @@ def plan_tick(
     max_runs: int | None = 1,
 ) -> TickPlan:
     """The next bars to trade after ``cursor`` (at most ``max_runs``), or a skip reason."""
-    why = blocked_reason(ledger, spec.name)
+    _, why = gate(ledger, spec.name)
     if why:
         return TickPlan([], None, cursor, why)
     try:
@@ -180,15 +208,17 @@ def run_until(
     """Trade every stored bar after the ledger's last one up to ``until_ts`` (the live job)."""
     from quant.live.broker.paper import PaperBroker
 
+    halt, why = gate(ledger, spec.name)
+    if why:
+        return []  # HALTED (freeze, or closed out) or a breaker open: nothing runs
     broker = PaperBroker(paper_broker_path(ledger), spec.cash)
     try:
         engine = make_engine(spec, ledger, broker)
         after = engine.restore().last_ts
         symbols = engine.symbols
         bars = to_bars(read_bars(store, spec.dataset, symbols, version, after, until_ts))
-        return [
-            engine.on_bar(ts, rows_at(bars, symbols, ts)) for ts in sorted({b.ts for b in bars})
-        ]
+        stamps = sorted({b.ts for b in bars})
+        return [engine.on_bar(ts, rows_at(bars, symbols, ts), halt) for ts in stamps]
     finally:
         broker.close()
 
