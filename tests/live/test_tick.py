@@ -1,7 +1,10 @@
 """The tick logic behind the sensor and `quant live start`: stale feed -> HALT, run keys."""
 
+from quant.data.sources.vendor import ResilientVendor, status_error
 from quant.data.store import DatasetStore
+from quant.live.feeds import VendorFeed
 from quant.live.gate import blocked_reason
+from quant.live.halt import HaltSwitch
 from quant.live.idempotency import run_key
 from quant.live.tick import Cursor, LiveSpec, plan_tick
 from tests.backtest.sample_bars import daily_bars
@@ -31,3 +34,22 @@ def test_run_keys_depend_on_strategy_symbol_set_and_bar_only():
     assert (
         Cursor.loads(Cursor(7, 8, 0).dumps()) == Cursor(7, 8, 0) and Cursor.loads(None) == Cursor()
     )
+
+
+class DownVendor:
+    """A remote vendor stand-in that refuses every call (HTTP 401)."""
+
+    name = "down"
+
+    def fetch_bars(self, symbol, start, end, timeframe):
+        raise status_error(401, "bad key")
+
+
+def test_a_failing_feed_is_a_skip_reason_and_counts_as_an_api_error(tmp_path, ledger, clock):
+    spec = LiveSpec("sma_crossover", ("ORCL",))
+    vendor = ResilientVendor(DownVendor(), sleep=lambda s: None)
+    feed = VendorFeed(DatasetStore(tmp_path / "lake"), vendor, "bars_1d", ("ORCL",), "1d", 0,
+                      clock=clock)  # fmt: skip
+    plan = plan_tick(spec, ledger, feed, Cursor(), clock())
+    assert plan.runs == [] and plan.skip.startswith("feed error: HTTP 401: bad key")
+    assert HaltSwitch(ledger, scope="sma_crossover").api_errors_last_minute() == 1

@@ -4,6 +4,7 @@ import dagster as dg
 
 from assets.definitions import defs
 from assets.live.jobs import halt_live_job, live_job, resume_live_job
+from assets.live.sensor import live_sensor
 from quant.backtest.engine import run_backtest
 from quant.live.persist import read_records
 from tests.assets.live.conftest import N_BARS, PARAMS, evaluate, execute
@@ -18,6 +19,14 @@ def test_live_sensor_and_jobs_are_in_the_definitions():
     assert defs.resolve_sensor_def("live_sensor").job_name == "live_job"
     for job in (live_job, halt_live_job, resume_live_job):
         assert defs.resolve_job_def(job.name).name == job.name
+
+
+def test_the_live_sensor_is_off_unless_asked_for(monkeypatch):
+    from assets.live import sensor
+
+    assert live_sensor.default_status == dg.DefaultSensorStatus.STOPPED  # make ui
+    monkeypatch.setenv("QUANT_LIVE_SENSOR", "RUNNING")  # make live
+    assert sensor._status() == dg.DefaultSensorStatus.RUNNING
 
 
 def test_one_run_per_bar_with_keys_stable_across_reevaluation_and_a_daemon_restart(live):
