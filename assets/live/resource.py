@@ -11,32 +11,23 @@ from pydantic import Field
 from quant.live.tick import LiveSpec
 
 
-def _env_list(name: str, default: str) -> list[str]:
-    return [s for s in os.environ.get(name, default).split(",") if s]
-
-
 class LiveResource(dg.ConfigurableResource):
     """Strategy, params, symbols, feed and state locations of the live sensor and jobs.
 
-    Defaults come from ``QUANT_LIVE_STRATEGY``, ``QUANT_LIVE_SYMBOLS`` (comma separated),
-    ``QUANT_LIVE_DATASET``, ``QUANT_LIVE_PARAMS`` (JSON), ``QUANT_LIVE_FEED`` and
-    ``QUANT_LIVE_INBOX``; the lake and ledger are the settings' ``QUANT_LAKE`` and
-    ``QUANT_LEDGER`` unless given.
+    Empty fields are resolved when used (not at import): ``QUANT_LIVE_STRATEGY`` (default
+    sma_crossover), ``QUANT_LIVE_SYMBOLS`` (comma separated; ORCL), ``QUANT_LIVE_DATASET``
+    (bars_1d), ``QUANT_LIVE_PARAMS`` (JSON; the strategy's defaults), ``QUANT_LIVE_FEED``
+    (replay), ``QUANT_LIVE_INBOX``; the lake and ledger are the settings' ``QUANT_LAKE`` and
+    ``QUANT_LEDGER``.
     """
 
-    strategy: str = Field(
-        default_factory=lambda: os.environ.get("QUANT_LIVE_STRATEGY", "sma_crossover")
-    )
-    symbols: list[str] = Field(default_factory=lambda: _env_list("QUANT_LIVE_SYMBOLS", "ORCL"))
-    dataset: str = Field(default_factory=lambda: os.environ.get("QUANT_LIVE_DATASET", "bars_1d"))
+    strategy: str = ""
+    symbols: list[str] = Field(default_factory=list)
+    dataset: str = ""
     version: int | None = None
-    feed: str = Field(default_factory=lambda: os.environ.get("QUANT_LIVE_FEED", "replay"))
-    inbox: str = Field(default_factory=lambda: os.environ.get("QUANT_LIVE_INBOX", ""))
-    params: dict[str, str] = Field(
-        default_factory=lambda: {
-            k: str(v) for k, v in json.loads(os.environ.get("QUANT_LIVE_PARAMS", "{}")).items()
-        }
-    )
+    feed: str = ""
+    inbox: str = ""
+    params: dict[str, str] = Field(default_factory=dict)
     cash: float = 100_000.0
     staleness_s: float = 0.0
     validate_orders: bool = True
@@ -44,10 +35,15 @@ class LiveResource(dg.ConfigurableResource):
     ledger: str = ""
 
     def spec(self) -> LiveSpec:
-        """The quant-side description of what runs live."""
+        """The quant-side description of what runs live (environment fills empty fields)."""
+        env = os.environ.get
+        symbols = self.symbols or [s for s in env("QUANT_LIVE_SYMBOLS", "ORCL").split(",") if s]
+        params = self.params or json.loads(env("QUANT_LIVE_PARAMS", "") or "{}")
         return LiveSpec(
-            strategy=self.strategy, symbols=tuple(self.symbols), dataset=self.dataset,
-            version=self.version, feed=self.feed, inbox=self.inbox, params=dict(self.params),
+            strategy=self.strategy or env("QUANT_LIVE_STRATEGY", "sma_crossover"),
+            symbols=tuple(symbols), dataset=self.dataset or env("QUANT_LIVE_DATASET", "bars_1d"),
+            version=self.version, feed=self.feed or env("QUANT_LIVE_FEED", "replay"),
+            inbox=self.inbox or env("QUANT_LIVE_INBOX", ""), params=dict(params),
             cash=self.cash, staleness_s=self.staleness_s, validate=self.validate_orders,
             lake=self.lake, ledger=self.ledger,
         )  # fmt: skip

@@ -25,7 +25,7 @@ from quant.config import load_settings
 from quant.core.sim import layout as lay
 from quant.data.store import DatasetStore
 from quant.errors import QuantError
-from quant.live.engine import BarOutcome, LiveEngine
+from quant.live.engine import BarOutcome, LiveConfigError, LiveEngine
 from quant.live.feeds import Feed, InboxFeed, ReplayFeed, read_bars, rows_at, stale_trigger
 from quant.live.feeds.base import to_bars
 from quant.live.gate import blocked_reason
@@ -87,9 +87,9 @@ class LiveSpec:
             return ReplayFeed(store, self.dataset, self.symbols, v, step=None)
         if self.feed == "inbox":
             if not self.inbox:
-                raise QuantError("the inbox feed needs a folder (inbox)")
+                raise LiveConfigError("the inbox feed needs a folder (inbox)")
             return InboxFeed(store, self.inbox, self.dataset, self.symbols)
-        raise QuantError(f"unknown feed {self.feed!r}: replay or inbox")
+        raise LiveConfigError(f"unknown feed {self.feed!r}: replay or inbox")
 
 
 @dataclass(frozen=True)
