@@ -11,7 +11,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 UI_PORT ?= 3000
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help install install-bench demo shell test ui lab bench lint format dagster-home clean
+.PHONY: help install install-bench demo shell test ui live lab bench lint format dagster-home clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -56,6 +56,17 @@ format: install  ## Apply ruff's fixes and formatting
 
 ui: install dagster-home  ## Dagster webserver + daemon on 127.0.0.1:3000 (Ctrl-C / SIGTERM stop it)
 	exec env --default-signal=INT,TERM $(BIN)/dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml
+
+# The live sensor replays the lake's bars_1d (ORCL, sma_crossover; QUANT_LIVE_STRATEGY,
+# QUANT_LIVE_SYMBOLS, QUANT_LIVE_PARAMS change that; fast 3 / slow 8 so orders come early)
+# one bar per run into the ledger.
+QUANT_LIVE_PARAMS ?= {"fast":3,"slow":8}
+QUANT_LIVE_INTERVAL ?= 5
+live: install dagster-home  ## Dagster UI with the live sensor ON, replaying bars_1d (runs demo if needed)
+	@test -d $${QUANT_LAKE:-data/lake}/bars_1d || $(MAKE) demo
+	exec env --default-signal=INT,TERM QUANT_LIVE_SENSOR=RUNNING \
+		QUANT_LIVE_INTERVAL='$(QUANT_LIVE_INTERVAL)' QUANT_LIVE_PARAMS='$(QUANT_LIVE_PARAMS)' \
+		$(BIN)/dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml
 
 lab: install  ## JupyterLab with the project's venv as the "quant" kernel
 	$(BIN)/python -m ipykernel install --sys-prefix --name quant --display-name "quant (project .venv)" >/dev/null

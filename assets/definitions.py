@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets import backtests, bars, datasets, features, models, samples
+from assets import backtests, bars, datasets, features, live, models, samples
 
 defs = dg.Definitions.merge(
     samples.defs,
@@ -11,4 +11,5 @@ defs = dg.Definitions.merge(
     features.defs,
     backtests.defs,
     models.defs,
+    live.defs,
 )

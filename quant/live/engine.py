@@ -36,6 +36,7 @@ from quant.backtest.engine import new_account, new_book
 from quant.backtest.strategy import resolve, validate_params
 from quant.core import records as rec
 from quant.core.sim import layout as lay
+from quant.core.sim.intent import halt_symbol
 from quant.core.sim.loop import ROOM_PER_SYMBOL, simulate
 from quant.core.sim.market import market_state, market_stats_pass
 from quant.errors import QuantError
@@ -211,14 +212,23 @@ class LiveEngine:
         acct[lay.A_N_FILLS], acct[lay.A_N_TRADES] = n_f0 + nf, n_t0 + nt
         return orders, fills[:nf], trades[:nt], res
 
-    def on_bar(self, ts: int, rows: np.ndarray) -> BarOutcome:
-        """Process one new bar (``rows[S, 5]`` open, high, low, close, volume; NaN = no bar)."""
+    def on_bar(self, ts: int, rows: np.ndarray, halt: str | None = None) -> BarOutcome:
+        """Process one new bar (``rows[S, 5]`` open, high, low, close, volume; NaN = no bar).
+
+        ``halt``: an operator HALT in force (``close`` or ``freeze``). On its first bar, after
+        the core's step, every symbol is halted the core's way (``halt_symbol``: entries
+        cancelled; with ``close`` the position gets a market exit that fills on the next
+        bar) and the core's account HALT is latched, so ``decide`` opens nothing; the bar
+        after the HALT is lifted restores the core's own code.
+        """
         n = len(self.symbols)
         rows = np.ascontiguousarray(rows, dtype=np.float64).reshape(n, 5)
         snap, self._cache = self._cache or self.restore(), None  # dropped if this bar fails
         if snap.last_ts is not None and ts <= snap.last_ts:
             return BarOutcome(ts, skipped=True)  # already processed (or an old bar replayed)
         book, acct = snap.book, snap.acct
+        if halt is None and snap.halt_prev is not None:  # resumed: the core trades again
+            acct[lay.A_HALT], snap.halt_prev = float(snap.halt_prev), None
         feats, (sigma, mu, adv) = self.prepare(snap, rows)
         out = BarOutcome(ts)
         on_bar = getattr(self.broker, "on_bar", None)
@@ -240,6 +250,11 @@ class LiveEngine:
         }  # fmt: skip
         orders, fills, trades, res = self.simulate_bar(snap, ts, rows, feats, (sigma, mu, adv))
         tb = int(acct[lay.A_BAR0]) - 1
+        if halt is not None and snap.halt_prev is None:
+            snap.halt_prev = int(acct[lay.A_HALT])
+            for s in range(n):
+                halt_symbol(orders, book, acct, s, tb, halt == "close")
+            acct[lay.A_HALT] = float(lay.HALT_DRAWDOWN)  # latched until the HALT is lifted
         cids = dict(zip(snap.working["id"].tolist(), snap.working_cids, strict=True))
         new_ids = list(range(n_o, int(acct[lay.A_N_ORDERS])))
         for i in new_ids:

@@ -5,17 +5,20 @@ from __future__ import annotations
 from quant.live.ledger import Ledger
 
 
-def blocked_reason(ledger: Ledger, strategy: str | None = None) -> str | None:
+def blocked_reason(ledger: Ledger, strategy: str | None = None, halts: bool = True) -> str | None:
     """Why trading must not run now (a HALT of global/strategy scope, an open breaker), or None.
+
+    ``halts=False`` asks about the breakers only (a HALT with ``close`` still runs to close out).
 
     A breaker whose cooldown has elapsed does not block: the next run makes the trial call
     that closes or re-opens it.
     """
     now = ledger.clock()
     with ledger.read() as r:
-        halts = [r.halt("global")] + ([r.halt(strategy)] if strategy else [])
+        scopes = ["global", strategy] if strategy else ["global"]
+        rows = [r.halt(s) for s in scopes] if halts else []
         breakers = r.breakers()
-    for h in halts:
+    for h in rows:
         if h is not None and h["halted"]:
             return (
                 f"HALTED ({h['scope']}, {h['code']}): {h['reason']} - complete "

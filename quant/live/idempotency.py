@@ -118,3 +118,9 @@ class IdempotencyGuard:
                 delete(k).where(k.c.first_seen_ns < cutoff, k.c.bar_ts < newer_mark)
             )
             return int(res.rowcount or 0)
+
+
+def run_key(strategy: str, symbols: tuple[str, ...] | list[str], bar_ts: int) -> str:
+    """The live run of one bar: a stable key from strategy, symbol set and bar ts (a Dagster
+    ``run_key``), so a re-evaluated sensor or a restarted daemon never starts it twice."""
+    return "live-" + order_key(strategy, ",".join(sorted(symbols)), bar_ts, "run")

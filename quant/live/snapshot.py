@@ -28,6 +28,8 @@ class EngineSnapshot:
     working: np.ndarray
     working_cids: list[str]
     last_ts: int | None = None
+    #: the core's HALT code before an operator HALT was applied (None: none applied)
+    halt_prev: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A dict ``state_json`` stores exactly."""
@@ -36,6 +38,7 @@ class EngineSnapshot:
             "features": self.features, "market": list(self.market),
             "working": np.frombuffer(self.working.tobytes(), dtype=np.uint8),
             "working_cids": list(self.working_cids), "last_ts": self.last_ts,
+            "halt_prev": self.halt_prev,
         }  # fmt: skip
 
     @classmethod
@@ -49,7 +52,7 @@ class EngineSnapshot:
         return cls(
             arr(d["book"]), arr(d["acct"]), arr(d["state"]), arr(d["features"]),
             tuple(arr(x) for x in d["market"]), working.copy(), list(d["working_cids"]),
-            d["last_ts"],
+            d["last_ts"], d.get("halt_prev"),
         )  # fmt: skip
 
 
