@@ -70,7 +70,8 @@ live: install dagster-home  ## Dagster UI with the live sensor ON, replaying bar
 
 lab: install  ## JupyterLab with the project's venv as the "quant" kernel
 	$(BIN)/python -m ipykernel install --sys-prefix --name quant --display-name "quant (project .venv)" >/dev/null
-	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks \
+		$(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:  ## Remove the venvs, the local lake, logs and the Dagster home
 	rm -rf .venv .uv .dagster data/lake data/ledger data/logs

@@ -14,6 +14,8 @@ from quant.backtest.engine import run_backtest
 from quant.backtest.plot import equity_drawdown_png
 from quant.backtest.results import write_backtest
 from quant.backtest.strategy import available, resolve, validate_params
+from quant.research import figures
+from quant.research.backtests import Backtest
 
 BARS = "bars_1d"
 
@@ -61,6 +63,11 @@ def _build(strategy: str) -> dg.AssetsDefinition:
         result = run_backtest(mod, bars, validate_params(mod, config.params), cfg)
         info = write_backtest(lake, result, BARS, version)
         png = base64.b64encode(equity_drawdown_png(result)).decode()
+        # the notebooks' interactive figure (price, entries/exits, equity, drawdown), saved
+        # as a local HTML file under the lake's meta folder (plotly.js beside it, no CDN)
+        page = lake.meta_dir / "figures" / "backtests" / f"{strategy}_{symbol}.html"
+        bt = Backtest(result, bars, {"dataset": BARS, "version": version})
+        figures.write_html(figures.backtest_figure(bt), page)
         m = result.metrics
         context.log.info(f"{strategy} {symbol}: {m.n_trades} trades, sharpe {m.sharpe}")
         return store_result(
@@ -73,6 +80,7 @@ def _build(strategy: str) -> dg.AssetsDefinition:
             equity_drawdown=dg.MetadataValue.md(
                 f"![equity, drawdown](data:image/png;base64,{png})"
             ),
+            figure=dg.MetadataValue.path(str(page)),
             total_return=m.total_return,
             sharpe=dg.MetadataValue.float(float("nan") if m.sharpe is None else m.sharpe),
             max_drawdown=m.max_drawdown,

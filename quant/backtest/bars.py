@@ -11,9 +11,10 @@ offered to the strategy's ``features`` under its name next to the OHLCV columns.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -136,3 +137,46 @@ def from_frame(df: pl.DataFrame) -> BarArrays:
             out[c][rows, j] = part[c].cast(pl.Float64).fill_null(np.nan).to_numpy()
     extra = {c: out.pop(c) for c in extra_cols}
     return BarArrays(ts=ts.astype(np.int64), symbols=symbols, **out, extra=extra)
+
+
+class NoBarsError(QuantError):
+    """The selected dataset version, symbols and dates hold no rows."""
+
+
+def load_bars(
+    store: Any,
+    dataset: str,
+    symbols: Sequence[str] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    version: int | None = None,
+    tag: str | None = None,
+) -> tuple[pl.DataFrame, int]:
+    """Rows of one pinned dataset version for ``symbols`` (None = all) with ``start <= ts``
+    and ``ts`` before the day after ``end`` (dates inclusive, UTC), and the version read.
+
+    The one bars loader of ``quant backtest``, ``quant live replay`` and ``quant.research``;
+    NoBarsError names the symbols missing from the selection.
+    """
+    import polars as pl
+
+    v = store.resolve(dataset, version=version, tag=tag)
+    lf = store.scan(dataset, version=v)
+    if symbols is not None:
+        lf = lf.filter(pl.col("symbol").is_in(list(symbols)))
+    if start is not None:
+        lf = lf.filter(pl.col("ts") >= _utc(start))
+    if end is not None:
+        lf = lf.filter(pl.col("ts") < _utc(end) + timedelta(days=1))
+    df = lf.collect()
+    found = set(df["symbol"].unique().to_list()) if "symbol" in df.columns else set()
+    missing = sorted(set(symbols or ()) - found)
+    if df.height == 0 or missing:
+        what = ", ".join(missing or symbols or ["any symbol"])
+        raise NoBarsError(f"{dataset} v{v} has no bars for {what} in the selected dates")
+    return df, v
+
+
+def _utc(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -6,7 +6,6 @@ Heavy modules (engine, numba kernels, the store) are imported inside the command
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
@@ -15,39 +14,16 @@ from quant.backtest.cli_optimize import FeesOpt, SlippageOpt
 from quant.backtest.cli_options import StrategyArg
 from quant.cli_context import new_app, settings
 from quant.cli_output import JsonOpt, emit
-from quant.errors import QuantError
 
 app = new_app()
 
 
-class NoBarsError(QuantError):
-    """The selected dataset version, symbols and dates hold no bars."""
-
-
-def _utc(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
 def _load_bars(lake: str, dataset: str, version, tag, symbols, start, end) -> tuple[Any, int]:
     """Bars of the symbols within [start, end] from one pinned dataset version."""
-    import polars as pl
-
+    from quant.backtest.bars import load_bars
     from quant.data.store import DatasetStore
 
-    store = DatasetStore(lake)
-    v = store.resolve(dataset, version=version, tag=tag)
-    lf = store.scan(dataset, version=v).filter(pl.col("symbol").is_in(symbols))
-    if start is not None:
-        lf = lf.filter(pl.col("ts") >= _utc(start))
-    if end is not None:
-        lf = lf.filter(pl.col("ts") < _utc(end) + timedelta(days=1))
-    df = lf.collect()
-    missing = sorted(set(symbols) - set(df["symbol"].unique().to_list()))
-    if df.height == 0 or missing:
-        raise NoBarsError(
-            f"{dataset} v{v} has no bars for {', '.join(missing or symbols)} in the selected dates"
-        )
-    return df, v
+    return load_bars(DatasetStore(lake), dataset, symbols, start, end, version=version, tag=tag)
 
 
 @app.command("backtest")

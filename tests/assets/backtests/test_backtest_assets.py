@@ -1,5 +1,7 @@
 """Backtest assets: a real materialisation writes `backtests` with lineage, metrics and a plot."""
 
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
 
@@ -38,6 +40,9 @@ def test_materialisation_writes_a_row_with_lineage_metrics_table_and_plot(tmp_pa
     assert meta["upstream/bars_1d"].value == 0
     assert "| sharpe |" in meta["metrics"].value
     assert meta["equity_drawdown"].value.startswith("![equity, drawdown](data:image/png;base64,")
+    page = Path(meta["figure"].value)  # the notebooks' plotly figure, viewable offline
+    assert page == lake / "_quant" / "figures" / "backtests" / "sma_crossover_ORCL.html"
+    assert 'src="plotly.min.js"' in page.read_text() and (page.parent / "plotly.min.js").is_file()
     assert "t+1's open" in meta["model"].value["fill_timing"]
     rows = store.read("backtests")
     assert rows.height == 1 and rows["symbols"][0] == "ORCL"
