@@ -26,9 +26,8 @@ install: $(UV)  ## Create/refresh .venv from uv.lock (runtime + dev tools)
 install-bench: $(UV)  ## Also install the benchmark peers (pandas, vectorbt, backtrader)
 	$(UV) sync --frozen --inexact --quiet --all-groups
 
-dagster-home:
-	@mkdir -p $(DAGSTER_HOME)
-	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+dagster-home: install  # DAGSTER_HOME with dagster.yaml (telemetry off, `quant` logs in run logs)
+	@$(BIN)/python -m assets.dagster_home
 
 demo: install dagster-home  ## Run the whole pipeline on the shipped samples
 	$(BIN)/python -m assets.demo
@@ -54,7 +53,7 @@ format: install  ## Apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 ui: install dagster-home  ## Dagster webserver + daemon on 127.0.0.1:3000 (Ctrl-C / SIGTERM stop it)
-	exec env --default-signal=INT,TERM $(BIN)/dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml
+	exec env --default-signal=INT,TERM $(BIN)/dg dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml
 
 lab: install  ## JupyterLab with the project's venv as the "quant" kernel
 	$(BIN)/python -m ipykernel install --sys-prefix --name quant --display-name "quant (project .venv)" >/dev/null

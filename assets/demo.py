@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 
 import dagster as dg
 
+from assets import dagster_home
 from assets.definitions import defs
 
 # (job name, human description). Later capabilities append their step here.
@@ -37,11 +37,7 @@ _QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def _instance() -> dg.DagsterInstance:
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster").resolve())))
-    home.mkdir(parents=True, exist_ok=True)
-    yaml = home / "dagster.yaml"
-    if not yaml.exists():
-        yaml.write_text("telemetry:\n  enabled: false\n")
+    os.environ["DAGSTER_HOME"] = str(dagster_home.ensure())
     return dg.DagsterInstance.get()
 
 

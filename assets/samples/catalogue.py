@@ -5,7 +5,11 @@ import dagster as dg
 from quant.data import samples
 
 
-@dg.asset(group_name="samples", kinds={"python"})
+@dg.asset(
+    group_name="ingest",
+    kinds={"python", "csv"},
+    description="The real market data shipped in data/samples: files, rows on disk, sha256.",
+)
 def sample_catalogue(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Describe every shipped sample file (rows on disk, sha256) as materialisation metadata."""
     rows = [samples.describe(s) for s in samples.SAMPLES]
