@@ -11,7 +11,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 UI_PORT ?= 3000
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help install install-bench demo shell test ui lab bench lint format dagster-home clean
+.PHONY: help install install-bench demo shell test ui ui-check lab bench lint format dagster-home clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,6 +54,10 @@ format: install  ## Apply ruff's fixes and formatting
 
 ui: install dagster-home  ## Dagster webserver + daemon on 127.0.0.1:3000 (Ctrl-C / SIGTERM stop it)
 	exec env --default-signal=INT,TERM $(BIN)/dg dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml
+
+ui-check: install dagster-home  ## Webserver + a backtest run, checked in headless Chromium (screenshots in .dagster/ui-check)
+	UI_CHECK_SHOTS=$(DAGSTER_HOME)/ui-check $(BIN)/pytest tests/assets/test_ui_check.py -q -rs -p no:cacheprovider
+	@echo "screenshots: $(DAGSTER_HOME)/ui-check"
 
 lab: install  ## JupyterLab with the project's venv as the "quant" kernel
 	$(BIN)/python -m ipykernel install --sys-prefix --name quant --display-name "quant (project .venv)" >/dev/null

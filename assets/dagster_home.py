@@ -1,9 +1,9 @@
 """The Dagster instance folder (``DAGSTER_HOME``) and its ``dagster.yaml``, made in one place.
 
 ``make dagster-home`` and ``make demo`` both call :func:`ensure`. The yaml turns telemetry
-off and makes the ``quant`` python logger a Dagster managed logger, so the library's log
-lines (ingest progress, lock waits, ...) land in each run's event log next to
-``context.log``. Light on purpose (no dagster import): ``make`` runs it before every target.
+and the UI's first-visit pop-up off, and makes the ``quant`` python logger a Dagster managed
+logger, so the library's log lines (ingest progress, lock waits, ...) land in each run's
+event log next to ``context.log``. Light on purpose (no dagster import).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 #: Settings this project needs in ``dagster.yaml`` (top-level keys; each added if missing).
 SECTIONS: dict[str, str] = {
     "telemetry": "telemetry:\n  enabled: false\n",
+    "nux": "nux:\n  enabled: false\n",  # no newsletter pop-up over the UI's first page
     "python_logs": "python_logs:\n  managed_python_loggers:\n    - quant\n"
     "  python_log_level: INFO\n",
 }
