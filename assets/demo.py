@@ -1,8 +1,17 @@
 """``make demo``: materialise every asset on the shipped samples, in order, and summarise.
 
 Runs go through the persistent Dagster instance in ``DAGSTER_HOME``, so they appear in the
-Dagster UI afterwards. Each step is a job from the definitions; partitioned jobs run once per
-partition. Safe to re-run: every asset writes idempotently.
+Dagster UI afterwards (each tagged ``quant/demo=<step>``). Each step is a job from the
+definitions; partitioned jobs run once per partition. A progress bar on stderr counts the
+runs. Safe to re-run: every asset writes idempotently.
+
+Why not one Dagster *backfill* per partitioned step: a backfill is a record the daemon
+executes (its backfill loop submits the partition runs through the run queue and launcher to
+a code server); Dagster has no public API that runs a backfill in the calling process, and
+``dg launch --partition-range`` makes one in-process run over a range, which needs
+``BackfillPolicy.single_run()`` and would fold every symbol into one materialisation's
+metadata. So the demo stays in-process and runs the partitions itself; from ``make ui``
+(daemon on), "Materialize all" on a partitioned asset launches a real backfill.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ import sys
 import time
 
 import dagster as dg
+from tqdm import tqdm
 
 from assets import dagster_home
 from assets.definitions import defs
@@ -41,21 +51,27 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
-def _run_job(job: dg.JobDefinition, instance: dg.DagsterInstance) -> list[dict]:
-    partitions = job.partitions_def
-    keys = (
-        partitions.get_partition_keys(dynamic_partitions_store=instance) if partitions else [None]
+def _keys(job: dg.JobDefinition, instance: dg.DagsterInstance) -> list[str | None]:
+    parts = job.partitions_def
+    return parts.get_partition_keys(dynamic_partitions_store=instance) if parts else [None]
+
+
+def _run(
+    job: dg.JobDefinition, key: str | None, step: str, instance: dg.DagsterInstance
+) -> list[dict]:
+    result = job.execute_in_process(
+        instance=instance,
+        partition_key=key,
+        raise_on_error=False,
+        run_config=_QUIET,
+        tags={"quant/demo": step},
     )
+    if not result.success:
+        raise SystemExit(f"demo: job {job.name} failed (partition {key}); see the Dagster UI")
     out = []
-    for key in keys:
-        result = job.execute_in_process(
-            instance=instance, partition_key=key, raise_on_error=False, run_config=_QUIET
-        )
-        if not result.success:
-            raise SystemExit(f"demo: job {job.name} failed (partition {key}); see the Dagster UI")
-        for ev in result.get_asset_materialization_events():
-            mat = ev.step_materialization_data.materialization
-            out.append({"asset": mat.asset_key.to_user_string(), "partition": mat.partition})
+    for ev in result.get_asset_materialization_events():
+        mat = ev.step_materialization_data.materialization
+        out.append({"asset": mat.asset_key.to_user_string(), "partition": mat.partition})
     return out
 
 
@@ -63,12 +79,19 @@ def main() -> int:
     """Run every demo step; print what was built, where, and how long it took."""
     instance = _instance()
     t_all = time.perf_counter()
-    for name, what in STEPS:
-        t0 = time.perf_counter()
-        mats = _run_job(defs.resolve_job_def(name), instance)
-        assets = sorted({m["asset"] for m in mats})
-        built = f"{len(mats)} materialisations ({', '.join(assets)})" if mats else "done (op job)"
-        print(f"[{time.perf_counter() - t0:6.1f}s] {name}: {what} -> {built}")
+    plan = [(name, what, defs.resolve_job_def(name)) for name, what in STEPS]
+    runs = {name: _keys(job, instance) for name, _, job in plan}
+    with tqdm(total=sum(map(len, runs.values())), unit=" runs", disable=None) as bar:
+        for name, what, job in plan:
+            t0 = time.perf_counter()
+            mats = []
+            for key in runs[name]:
+                bar.set_description(f"{name}" + (f" [{key}]" if key else ""))
+                mats += _run(job, key, name, instance)
+                bar.update()
+            assets = sorted({m["asset"] for m in mats})
+            built = f"{len(mats)} materialisations ({', '.join(assets)})" if mats else "done"
+            bar.write(f"[{time.perf_counter() - t0:6.1f}s] {name}: {what} -> {built}")
     lake = os.environ.get("QUANT_LAKE", "data/lake")
     print(f"demo finished in {time.perf_counter() - t_all:.1f}s; lake={lake}")
     print(f"Dagster runs recorded in DAGSTER_HOME={os.environ['DAGSTER_HOME']}")

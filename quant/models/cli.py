@@ -133,10 +133,12 @@ def sharpe_cmd(
     version: Annotated[
         int | None, typer.Option("--version", help="backtests dataset version.")
     ] = None,
-    draws: Annotated[int, typer.Option("--draws", min=50)] = 1000,
-    tune: Annotated[int, typer.Option("--tune", min=50)] = 1000,
-    chains: Annotated[int, typer.Option("--chains", min=1, max=8)] = 2,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    draws: Annotated[
+        int, typer.Option("--draws", min=50, help="Posterior draws per chain.")
+    ] = 1000,
+    tune: Annotated[int, typer.Option("--tune", min=50, help="Tuning steps per chain.")] = 1000,
+    chains: Annotated[int, typer.Option("--chains", min=1, max=8, help="MCMC chains.")] = 2,
+    seed: Annotated[int, typer.Option("--seed", help="Sampler seed.")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Posterior of a stored backtest's annualised Sharpe ratio (Student-t returns, PyMC)."""
