@@ -42,8 +42,9 @@ STEPS: list[tuple[str, str]] = [
 ]
 
 
-# Dagster's console logger defaults to DEBUG; the demo prints INFO and above.
-_QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+# Dagster's console logger defaults to DEBUG; the demo's terminal shows the progress bar,
+# one line per step and warnings; every run's full log (INFO, quant's lines) is in the UI.
+_QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def _instance() -> dg.DagsterInstance:

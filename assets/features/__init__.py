@@ -14,8 +14,8 @@ from quant.features import DAILY_SPECS, build_features
     group_name="features",
     kinds={"numba", "polars", "deltalake"},
     description="Daily features (quant.features.DAILY_SPECS) of one symbol, from bars_1d.",
-    # a symbol's features follow its bars: with `make ui` (daemon + automation sensor on),
-    # a new bars_1d partition materialises that symbol's features_1d
+    # a symbol's features follow its bars: under `make ui` (daemon) the sensor below
+    # materialises features_1d of every symbol whose bars_1d partition changed
     automation_condition=dg.AutomationCondition.eager(),
 )
 def features_1d(context: dg.AssetExecutionContext, store: StoreResource) -> dg.MaterializeResult:
@@ -40,6 +40,17 @@ features_job = dg.define_asset_job(
     description="Daily features of every symbol (one run per partition) from bars_1d.",
 )
 
+#: Runs under the daemon (`make ui`); Dagster's own default automation sensor starts stopped.
+features_automation_sensor = dg.AutomationConditionSensorDefinition(
+    "features_automation_sensor",
+    target=[features_1d],
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Materialises a symbol's features_1d once its bars_1d partition changed.",
+)
+
 defs = dg.Definitions(
-    assets=[features_1d], jobs=[features_job], resources={"store": store_resource}
+    assets=[features_1d],
+    jobs=[features_job],
+    sensors=[features_automation_sensor],
+    resources={"store": store_resource},
 )

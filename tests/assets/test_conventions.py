@@ -2,6 +2,7 @@
 and ``quant``'s own log lines in a run's event log."""
 
 import dagster as dg
+import pytest
 
 from assets import dagster_home
 from assets.bars.daily import bars_1d
@@ -69,3 +70,21 @@ def test_quant_log_lines_and_standard_metadata_reach_the_run(tmp_path):
     columns = [c.name for c in meta["dagster/column_schema"].schema.columns]
     assert columns[:2] == ["symbol", "ts"] and "close" in columns
     assert meta["dagster/uri"].value.endswith("bars_1d")
+
+
+@pytest.mark.filterwarnings("ignore::dagster.BetaWarning")  # raised inside Dagster's tester
+def test_new_bars_partition_requests_that_symbols_features(tmp_path):
+    instance = dg.DagsterInstance.ephemeral()
+    first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    assert first.total_requested == 0  # no bars yet: nothing to build
+    run = dg.materialize(
+        [bars_1d],
+        partition_key="SPX",
+        resources={"store": StoreResource(lake=str(tmp_path / "lake"))},
+        instance=instance,
+    )
+    assert run.success
+    after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+    assert after.total_requested == 1
+    assert after.get_requested_partitions(dg.AssetKey("features_1d")) == {"SPX"}
+    assert defs.resolve_sensor_def("features_automation_sensor").default_status.value == "RUNNING"
