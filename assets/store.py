@@ -15,12 +15,18 @@ import dagster as dg
 
 from quant.config import load_settings
 from quant.data.store import DatasetStore, VersionInfo
+from quant.log import route_to_host
 
 
 class StoreResource(dg.ConfigurableResource):
     """The lake's DatasetStore; ``lake`` empty means the settings' QUANT_LAKE."""
 
     lake: str = ""
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Route ``quant``'s log lines to the stdlib ``quant`` logger, which ``dagster.yaml``
+        makes a managed python logger: they land in the run's event log (once per run)."""
+        route_to_host()
 
     def get(self, run_id: str | None = None) -> DatasetStore:
         """A DatasetStore over the configured lake (lock timeout from settings); with a run id,
