@@ -7,6 +7,7 @@ so ``quant --help`` stays fast.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -153,8 +154,9 @@ def sharpe_cmd(
 
     store = _store(ctx)
     equity, info = stored_equity(store, run_id, version)
+    bar = not as_json and sys.stdout.isatty()  # PyMC draws its bar on stdout
     summary, idata = sharpe_posterior(
-        returns_from_equity(equity), SharpeSettings(draws, tune, chains, seed)
+        returns_from_equity(equity), SharpeSettings(draws, tune, chains, seed, progressbar=bar)
     )
     trace = save_trace(settings(ctx).lake, run_id, summary, idata)
     emit(info | summary | {"trace": str(trace)}, as_json)
