@@ -11,7 +11,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 UI_PORT ?= 3000
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help install install-bench demo shell test ui live lab bench lint format dagster-home clean
+.PHONY: help install install-bench demo shell test ui ui-check live lab bench lint format dagster-home clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,8 +26,8 @@ install: $(UV)  ## Create/refresh .venv from uv.lock (runtime + dev tools)
 install-bench: $(UV)  ## Also install the benchmark peers (pandas, vectorbt, backtrader)
 	$(UV) sync --frozen --inexact --quiet --all-groups
 
-dagster-home: install  ## Write $DAGSTER_HOME/dagster.yaml (Postgres storage if QUANT_DAGSTER_PG_URL is set)
-	@$(BIN)/python -m assets.instance $(DAGSTER_HOME) >/dev/null
+dagster-home: install  ## $DAGSTER_HOME/dagster.yaml: telemetry off, quant logs in run logs, Postgres if QUANT_DAGSTER_PG_URL
+	@$(BIN)/python -m assets.dagster_home
 
 demo: install dagster-home  ## Run the whole pipeline on the shipped samples
 	$(BIN)/python -m assets.demo
@@ -55,7 +55,11 @@ format: install  ## Apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 ui: install dagster-home  ## Dagster webserver + daemon on 127.0.0.1:3000 (Ctrl-C / SIGTERM stop it)
-	exec env --default-signal=INT,TERM $(BIN)/dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml
+	exec env --default-signal=INT,TERM $(BIN)/dg dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml
+
+ui-check: install dagster-home  ## Webserver + a backtest run, checked in headless Chromium (screenshots in .dagster/ui-check)
+	UI_CHECK_SHOTS=$(DAGSTER_HOME)/ui-check $(BIN)/pytest tests/assets/test_ui_check.py -q -rs -p no:cacheprovider
+	@echo "screenshots: $(DAGSTER_HOME)/ui-check"
 
 # The live sensor replays the lake's bars_1d (ORCL, sma_crossover; QUANT_LIVE_STRATEGY,
 # QUANT_LIVE_SYMBOLS, QUANT_LIVE_PARAMS change that; fast 3 / slow 8 so orders come early)
@@ -66,7 +70,7 @@ live: install dagster-home  ## Dagster UI with the live sensor ON, replaying bar
 	@test -d $${QUANT_LAKE:-data/lake}/bars_1d || $(MAKE) demo
 	exec env --default-signal=INT,TERM QUANT_LIVE_SENSOR=RUNNING \
 		QUANT_LIVE_INTERVAL='$(QUANT_LIVE_INTERVAL)' QUANT_LIVE_PARAMS='$(QUANT_LIVE_PARAMS)' \
-		$(BIN)/dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml
+		$(BIN)/dg dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml
 
 lab: install  ## JupyterLab with the project's venv as the "quant" kernel
 	$(BIN)/python -m ipykernel install --sys-prefix --name quant --display-name "quant (project .venv)" >/dev/null

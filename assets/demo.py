@@ -1,8 +1,17 @@
 """``make demo``: materialise every asset on the shipped samples, in order, and summarise.
 
 Runs go through the persistent Dagster instance in ``DAGSTER_HOME``, so they appear in the
-Dagster UI afterwards. Each step is a job from the definitions; partitioned jobs run once per
-partition. Safe to re-run: every asset writes idempotently.
+Dagster UI afterwards (each tagged ``quant/demo=<step>``). Each step is a job from the
+definitions; partitioned jobs run once per partition. A progress bar on stderr counts the
+runs. Safe to re-run: every asset writes idempotently.
+
+Why not one Dagster *backfill* per partitioned step: a backfill is a record the daemon
+executes (its backfill loop submits the partition runs through the run queue and launcher to
+a code server); Dagster has no public API that runs a backfill in the calling process, and
+``dg launch --partition-range`` makes one in-process run over a range, which needs
+``BackfillPolicy.single_run()`` and would fold every symbol into one materialisation's
+metadata. So the demo stays in-process and runs the partitions itself; from ``make ui``
+(daemon on), "Materialize all" on a partitioned asset launches a real backfill.
 """
 
 from __future__ import annotations
@@ -10,10 +19,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 
 import dagster as dg
+from tqdm import tqdm
 
+from assets import dagster_home
 from assets.definitions import defs
 
 # (job name, human description). Later capabilities append their step here.
@@ -32,34 +42,37 @@ STEPS: list[tuple[str, str]] = [
 ]
 
 
-# Dagster's console logger defaults to DEBUG; the demo prints INFO and above.
-_QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+# Dagster's console logger defaults to DEBUG; the demo's terminal shows the progress bar,
+# one line per step and warnings; every run's full log (INFO, quant's lines) is in the UI.
+_QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def _instance() -> dg.DagsterInstance:
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster").resolve())))
-    home.mkdir(parents=True, exist_ok=True)
-    yaml = home / "dagster.yaml"
-    if not yaml.exists():
-        yaml.write_text("telemetry:\n  enabled: false\n")
+    os.environ["DAGSTER_HOME"] = str(dagster_home.ensure())
     return dg.DagsterInstance.get()
 
 
-def _run_job(job: dg.JobDefinition, instance: dg.DagsterInstance) -> list[dict]:
-    partitions = job.partitions_def
-    keys = (
-        partitions.get_partition_keys(dynamic_partitions_store=instance) if partitions else [None]
+def _keys(job: dg.JobDefinition, instance: dg.DagsterInstance) -> list[str | None]:
+    parts = job.partitions_def
+    return parts.get_partition_keys(dynamic_partitions_store=instance) if parts else [None]
+
+
+def _run(
+    job: dg.JobDefinition, key: str | None, step: str, instance: dg.DagsterInstance
+) -> list[dict]:
+    result = job.execute_in_process(
+        instance=instance,
+        partition_key=key,
+        raise_on_error=False,
+        run_config=_QUIET,
+        tags={"quant/demo": step},
     )
+    if not result.success:
+        raise SystemExit(f"demo: job {job.name} failed (partition {key}); see the Dagster UI")
     out = []
-    for key in keys:
-        result = job.execute_in_process(
-            instance=instance, partition_key=key, raise_on_error=False, run_config=_QUIET
-        )
-        if not result.success:
-            raise SystemExit(f"demo: job {job.name} failed (partition {key}); see the Dagster UI")
-        for ev in result.get_asset_materialization_events():
-            mat = ev.step_materialization_data.materialization
-            out.append({"asset": mat.asset_key.to_user_string(), "partition": mat.partition})
+    for ev in result.get_asset_materialization_events():
+        mat = ev.step_materialization_data.materialization
+        out.append({"asset": mat.asset_key.to_user_string(), "partition": mat.partition})
     return out
 
 
@@ -67,12 +80,19 @@ def main() -> int:
     """Run every demo step; print what was built, where, and how long it took."""
     instance = _instance()
     t_all = time.perf_counter()
-    for name, what in STEPS:
-        t0 = time.perf_counter()
-        mats = _run_job(defs.resolve_job_def(name), instance)
-        assets = sorted({m["asset"] for m in mats})
-        built = f"{len(mats)} materialisations ({', '.join(assets)})" if mats else "done (op job)"
-        print(f"[{time.perf_counter() - t0:6.1f}s] {name}: {what} -> {built}")
+    plan = [(name, what, defs.resolve_job_def(name)) for name, what in STEPS]
+    runs = {name: _keys(job, instance) for name, _, job in plan}
+    with tqdm(total=sum(map(len, runs.values())), unit=" runs", disable=None) as bar:
+        for name, what, job in plan:
+            t0 = time.perf_counter()
+            mats = []
+            for key in runs[name]:
+                bar.set_description(f"{name}" + (f" [{key}]" if key else ""))
+                mats += _run(job, key, name, instance)
+                bar.update()
+            assets = sorted({m["asset"] for m in mats})
+            built = f"{len(mats)} materialisations ({', '.join(assets)})" if mats else "done"
+            bar.write(f"[{time.perf_counter() - t0:6.1f}s] {name}: {what} -> {built}")
     lake = os.environ.get("QUANT_LAKE", "data/lake")
     print(f"demo finished in {time.perf_counter() - t_all:.1f}s; lake={lake}")
     print(f"Dagster runs recorded in DAGSTER_HOME={os.environ['DAGSTER_HOME']}")

@@ -1,5 +1,10 @@
 """One logging setup: readable console lines on stderr, JSON lines in ``<log_dir>/quant.jsonl``.
 
+Inside a host that owns the handlers (Dagster runs), :func:`route_to_host` sends the same
+lines, rendered as ``event key=value ...`` text, to the stdlib ``quant`` logger without
+adding handlers; Dagster's managed python loggers (``python_logs`` in ``dagster.yaml``) put
+them in the run's event log.
+
 Context such as run id, strategy and symbol is bound with :func:`log_context` and appears
 on every line logged inside it (contextvars, so it is safe across threads and asyncio).
 """
@@ -67,6 +72,31 @@ def setup_logging(log_dir: Path | None = None, level: str = "INFO") -> None:
         )
         root.addHandler(file)
     _configured = key
+
+
+def route_to_host(level: str = "INFO") -> None:
+    """Send ``quant`` log lines to the stdlib ``quant`` logger as rendered text, no handlers.
+
+    For hosts that attach their own handler to that logger (Dagster's managed python
+    loggers). Handlers a previous :func:`setup_logging` added are removed; calling
+    :func:`setup_logging` afterwards configures the CLI form again.
+    """
+    global _configured
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.format_exc_info,
+            structlog.dev.ConsoleRenderer(colors=False, pad_event_to=0),
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    root = logging.getLogger("quant")
+    root.handlers.clear()
+    root.setLevel(level)
+    root.propagate = False
+    _configured = None
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -114,10 +114,30 @@ def test_help_pages_show_no_raw_rst_or_rich_markup(every_help_page):
             assert raw not in text, (page, raw)
 
 
+def test_every_argument_and_option_has_help_text():
+    import click
+    import typer.main
+
+    from quant.cli import app
+
+    def walk(cmd: click.Command, path: str):
+        yield path, cmd
+        for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+            yield from walk(sub, f"{path} {name}".strip())
+
+    missing = [
+        f"quant {path}: {p.name}"
+        for path, cmd in walk(typer.main.get_command(app), "")
+        for p in cmd.params
+        if p.name != "help" and not (getattr(p, "help", None) or "").strip()
+    ]
+    assert missing == []
+
+
 def test_backtest_and_optimize_help_list_the_strategies(every_help_page):
     from strategies import REGISTRY
 
-    for page in ("backtest", "optimize", "check-lookahead"):
+    for page in ("backtest", "optimize", "check-lookahead", "live replay"):
         text = " ".join(every_help_page["pages"][page].split())
         assert all(name in text for name in REGISTRY), page
 

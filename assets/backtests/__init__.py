@@ -7,8 +7,16 @@ from assets.backtests.backtest import backtest_assets
 from assets.backtests.optimize import optimizations
 from assets.store import store_resource
 
-backtests_job = dg.define_asset_job("backtests_job", selection=backtest_assets)
-optimization_job = dg.define_asset_job("optimization_job", selection=[optimizations])
+backtests_job = dg.define_asset_job(
+    "backtests_job",
+    selection=backtest_assets,
+    description="Backtest every bar-based strategy on one symbol's bars_1d (per partition).",
+)
+optimization_job = dg.define_asset_job(
+    "optimization_job",
+    selection=[optimizations],
+    description="Parameter search of a strategy (run config: grid, genetic, walk-forward).",
+)
 
 defs = dg.Definitions(
     assets=[*backtest_assets, optimizations],

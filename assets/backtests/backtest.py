@@ -7,7 +7,7 @@ import polars as pl
 from pydantic import Field
 
 from assets.partitions import symbol_partitions
-from assets.store import StoreResource, store_result
+from assets.store import StoreResource, metrics_table, store_result
 from quant.backtest import cli_args
 from quant.backtest.config import BacktestConfig
 from quant.backtest.engine import run_backtest
@@ -42,7 +42,7 @@ def _build(strategy: str) -> dg.AssetsDefinition:
         partitions_def=symbol_partitions,
         deps=[dg.AssetKey(BARS)],
         group_name="backtests",
-        kinds={"numba", "delta"},
+        kinds={"numba", "polars", "deltalake"},
         description=f"`{strategy}` backtest of one symbol's daily bars; a row of `backtests`.",
     )
     def _asset(
@@ -72,11 +72,12 @@ def _build(strategy: str) -> dg.AssetsDefinition:
         context.log.info(f"{strategy} {symbol}: {m.n_trades} trades, sharpe {m.sharpe}")
         return store_result(
             info,
+            lake=lake,
             strategy=strategy,
             symbol=symbol,
             params=dg.MetadataValue.json(result.params),
             model=dg.MetadataValue.json(result.report),
-            metrics=dg.MetadataValue.md(m.to_markdown()),
+            metrics=metrics_table([m.to_dict()]),
             equity_drawdown=dg.MetadataValue.md(
                 f"![equity, drawdown](data:image/png;base64,{png})"
             ),

@@ -3,7 +3,7 @@
 import dagster as dg
 from pydantic import Field
 
-from assets.store import StoreResource, store_result
+from assets.store import StoreResource, metrics_table, store_result
 from quant.backtest.cli_args import parse_date
 from quant.backtest.optimize import OptimizeRequest, engine_options, run_optimization
 from quant.backtest.optimize_results import summary, write_optimization
@@ -47,7 +47,7 @@ class OptimizationConfig(dg.Config):
 @dg.asset(
     name="optimizations",
     group_name="backtests",
-    kinds={"python", "delta"},
+    kinds={"numba", "deltalake"},
     deps=[dg.AssetKey("bars_1d")],
     description="Parameter search (grid/genetic, optional walk-forward) of a strategy on pinned "
     "bars; one row per candidate in the `optimizations` dataset.",
@@ -96,26 +96,11 @@ def optimizations(
         "seed": config.seed,
         "best_params": dg.MetadataValue.json(out["best_params"]),
         "model": dg.MetadataValue.json(out["model"]),
-        "top": dg.MetadataValue.md(_markdown(out["top"])),
+        "top": metrics_table(out["top"]),
     }
     if opt.walk is not None:
-        meta["oos_metrics"] = dg.MetadataValue.md(opt.walk.stitched.to_markdown())
+        meta["oos_metrics"] = metrics_table([opt.walk.stitched.to_dict()])
     else:
         meta["best_fitness"] = out["best_fitness"]
         meta["evaluated"] = out["evaluated"]
-    return store_result(info, **meta)
-
-
-def _markdown(rows: list[dict]) -> str:
-    """A markdown table of records (the top-N candidates or walk-forward windows)."""
-    if not rows:
-        return "(none)"
-    cols = list(rows[0])
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for r in rows:
-        lines.append("| " + " | ".join(_cell(r.get(c)) for c in cols) + " |")
-    return "\n".join(lines)
-
-
-def _cell(v: object) -> str:
-    return "n/a" if v is None else (f"{v:.6g}" if isinstance(v, float) else str(v))
+    return store_result(info, lake=lake, **meta)

@@ -18,8 +18,16 @@ checks = [
     lineage_freshness_check(bars_1h, "bars_1h", "bars_5m"),
 ]
 
-bars_job = dg.define_asset_job("bars_job", selection=[bars_1d])
-bars_intraday_job = dg.define_asset_job("bars_intraday_job", selection=[bars_5m, bars_1h])
+bars_job = dg.define_asset_job(
+    "bars_job",
+    selection=[bars_1d],
+    description="Ingest the shipped daily bars into bars_1d (one partition per symbol).",
+)
+bars_intraday_job = dg.define_asset_job(
+    "bars_intraday_job",
+    selection=[bars_5m, bars_1h],
+    description="Ingest the IDX2006 5-minute bars into bars_5m and resample them to bars_1h.",
+)
 
 defs = dg.Definitions(
     assets=[bars_1d, bars_5m, bars_1h],

@@ -35,6 +35,8 @@ def ingest_result(
     )
     return store_result(
         store.version_info(dataset),
+        lake=store,
+        row_count=span["n"],  # this symbol's bars (the partition), not the whole table
         symbol=symbol,
         symbol_rows=span["n"],
         first_ts=str(span["lo"]),

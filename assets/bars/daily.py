@@ -11,7 +11,7 @@ DAILY_FILES = {s.symbol: s for s in samples.SAMPLES if s.timeframe == "1d"}
 
 
 @dg.asset(
-    group_name="bars",
+    group_name="ingest",
     kinds={"deltalake", "polars"},
     partitions_def=symbol_partitions,
     description="Daily bars of every symbol (dataset bars_1d), from the shipped sample files.",

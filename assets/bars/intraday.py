@@ -11,7 +11,7 @@ INTRADAY = next(s for s in samples.SAMPLES if s.timeframe == "5m")
 
 
 @dg.asset(
-    group_name="bars",
+    group_name="ingest",
     kinds={"deltalake", "polars"},
     description="IDX2006 5-minute bars (dataset bars_5m); clock times taken as UTC.",
 )
@@ -23,7 +23,7 @@ def bars_5m(context: dg.AssetExecutionContext, store: StoreResource) -> dg.Mater
 
 
 @dg.asset(
-    group_name="bars",
+    group_name="ingest",
     kinds={"deltalake", "polars"},
     deps=[bars_5m],
     description="Hourly bars resampled from bars_5m (left-closed, left-labelled UTC buckets).",
@@ -34,7 +34,7 @@ def bars_1h(context: dg.AssetExecutionContext, store: StoreResource) -> dg.Mater
     upstream = lake.version_info("bars_5m").version
     if lake.exists("bars_1h") and lake.version_info("bars_1h").lineage == {"bars_5m": upstream}:
         context.log.info(f"bars_1h already built from bars_5m v{upstream}; nothing to do")
-        return store_result(lake.version_info("bars_1h"), rows_written=0)
+        return store_result(lake.version_info("bars_1h"), lake=lake, rows_written=0)
     hourly = resample(lake.scan("bars_5m", version=upstream), "1h")
     info = lake.overwrite(
         "bars_1h",
@@ -46,6 +46,7 @@ def bars_1h(context: dg.AssetExecutionContext, store: StoreResource) -> dg.Mater
     context.log.info(f"bars_1h v{info.version}: {hourly.height} hourly bars")
     return store_result(
         info,
+        lake=lake,
         rows_written=hourly.height,
         first_ts=str(hourly["ts"].min()),
         last_ts=str(hourly["ts"].max()),

@@ -9,7 +9,11 @@ from assets.models.pairs import backtest_pairs_spread, pairs_1d, spread_ar
 from assets.store import store_resource
 
 models_assets = [pairs_1d, spread_ar, backtest_pairs_spread, sharpe_posterior, bar_anomalies]
-models_job = dg.define_asset_job("models_job", selection=models_assets)
+models_job = dg.define_asset_job(
+    "models_job",
+    selection=models_assets,
+    description="Fit the pair models, backtest pairs_spread, its Sharpe posterior, anomalies.",
+)
 
 defs = dg.Definitions(
     assets=models_assets,

@@ -5,7 +5,7 @@ from pydantic import Field
 
 from assets.models.pairs import GROUP, backtest_pairs_spread
 from assets.partitions import DAILY_SYMBOLS
-from assets.store import StoreResource, store_result
+from assets.store import StoreResource, metrics_table, store_result
 from quant.models.pairs_data import DEFAULT_PAIRS
 
 ANOMALIES = "bar_anomalies"
@@ -18,13 +18,6 @@ class SharpeConfig(dg.Config):
     tune: int = Field(300, ge=50)
     chains: int = Field(2, ge=1, le=4)
     seed: int = 0
-
-
-def _md(rows: list[dict]) -> str:
-    head = list(rows[0])
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(str(r[k]) for k in head) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 @dg.asset(
@@ -62,7 +55,7 @@ def sharpe_posterior(
         context.log.info(f"{run_id}: P(Sharpe>0) = {summary['p_sharpe_gt_0']:.3f}")
     return dg.MaterializeResult(
         metadata={
-            "posterior_summary": dg.MetadataValue.md(_md(rows)),
+            "posterior_summary": metrics_table(rows),
             "traces": dg.MetadataValue.json(paths),
             "p_sharpe_gt_0": rows[0]["p_sharpe_gt_0"],
         }
@@ -72,7 +65,7 @@ def sharpe_posterior(
 @dg.asset(
     deps=[dg.AssetKey("bars_1d")],
     group_name=GROUP,
-    kinds={"numba", "delta"},
+    kinds={"numba", "polars", "deltalake"},
     description="Kalman anomaly flags (spikes, not regime changes) on every daily symbol's "
     "log closes, with confidence and explanation; known market events are never flagged.",
 )
@@ -99,7 +92,8 @@ def bar_anomalies(context: dg.AssetExecutionContext, store: StoreResource) -> dg
     pr = compare(range(3))
     return store_result(
         info,
-        flags_per_symbol=dg.MetadataValue.md(_md(counts.to_dicts())),
-        synthetic_precision_recall=dg.MetadataValue.md(_md(pr)),
+        lake=lake,
+        flags_per_symbol=metrics_table(counts.to_dicts()),
+        synthetic_precision_recall=metrics_table(pr),
         flags=int(out["flag"].sum()),
     )

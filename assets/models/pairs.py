@@ -3,7 +3,7 @@ spread) and ``backtest_pairs_spread`` (the strategy on the model dataset, a ``ba
 
 import dagster as dg
 
-from assets.store import StoreResource, store_result
+from assets.store import StoreResource, metrics_table, store_result
 from quant.models.pairs_data import DEFAULT_PAIRS, fit_ar, fit_pair, read_ar, read_pair
 
 GROUP = "models"
@@ -12,7 +12,7 @@ GROUP = "models"
 @dg.asset(
     deps=[dg.AssetKey("bars_1d")],
     group_name=GROUP,
-    kinds={"statsmodels", "delta"},
+    kinds={"statsmodels", "deltalake"},
     description="Rolling OLS hedge ratio (60 bars) of each default pair "
     f"({', '.join(f'{y}~{x}' for y, x in DEFAULT_PAIRS)}) with the first leg's bars.",
 )
@@ -27,13 +27,18 @@ def pairs_1d(context: dg.AssetExecutionContext, store: StoreResource) -> dg.Mate
         coef[f"{y}~{x}"] = {k: last[k] for k in ("hedge_alpha", "hedge_beta", "hedge_resid_sd")}
         context.log.info(f"pairs_1d v{info.version}: {y}~{x} latest beta {last['hedge_beta']:.4f}")
     assert info is not None
-    return store_result(info, latest_coefficients=dg.MetadataValue.json(coef), seed=0)
+    return store_result(
+        info,
+        lake=lake,
+        latest_coefficients=metrics_table([{"pair": k, **v} for k, v in coef.items()]),
+        seed=0,
+    )
 
 
 @dg.asset(
     deps=[pairs_1d],
     group_name=GROUP,
-    kinds={"statsmodels", "delta"},
+    kinds={"statsmodels", "deltalake"},
     description="AR(1) of each pair's spread over its first 70 % of bars (half-life of "
     "mean reversion; its one-step errors feed the concept-drift check).",
 )
@@ -47,13 +52,18 @@ def spread_ar(context: dg.AssetExecutionContext, store: StoreResource) -> dg.Mat
         row = read_ar(lake, y)
         coef[row["pair"]] = {k: row[k] for k in ("const", "phi", "sigma2", "half_life", "aic")}
     assert info is not None
-    return store_result(info, coefficients=dg.MetadataValue.json(coef), seed=0)
+    return store_result(
+        info,
+        lake=lake,
+        coefficients=metrics_table([{"pair": k, **v} for k, v in coef.items()]),
+        seed=0,
+    )
 
 
 @dg.asset(
     deps=[pairs_1d],
     group_name=GROUP,
-    kinds={"numba", "delta"},
+    kinds={"numba", "deltalake"},
     description="`pairs_spread` backtest of each default pair on pairs_1d; a row of `backtests`.",
 )
 def backtest_pairs_spread(
@@ -79,4 +89,6 @@ def backtest_pairs_spread(
                                         "n_trades": m.n_trades}  # fmt: skip
         context.log.info(f"pairs_spread {y}: {m.n_trades} trades, sharpe {m.sharpe}")
     assert info is not None
-    return store_result(info, runs=dg.MetadataValue.json(metrics))
+    return store_result(
+        info, lake=lake, runs=metrics_table([{"run_id": k, **v} for k, v in metrics.items()])
+    )

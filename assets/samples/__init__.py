@@ -4,7 +4,11 @@ import dagster as dg
 
 from assets.samples.catalogue import sample_catalogue, sample_files_match_catalogue
 
-samples_job = dg.define_asset_job("samples_job", selection=[sample_catalogue])
+samples_job = dg.define_asset_job(
+    "samples_job",
+    selection=[sample_catalogue],
+    description="Catalogue the shipped sample files and check them against their row counts.",
+)
 
 defs = dg.Definitions(
     assets=[sample_catalogue],

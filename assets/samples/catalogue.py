@@ -2,28 +2,30 @@
 
 import dagster as dg
 
+from assets.store import metrics_table
 from quant.data import samples
 
 
-@dg.asset(group_name="samples", kinds={"python"})
+@dg.asset(
+    group_name="ingest",
+    kinds={"python", "csv"},
+    description="The real market data shipped in data/samples: files, rows on disk, sha256.",
+)
 def sample_catalogue(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Describe every shipped sample file (rows on disk, sha256) as materialisation metadata."""
     rows = [samples.describe(s) for s in samples.SAMPLES]
-    table = "\n".join(
-        ["| file | symbol | timeframe | rows | sha256 |", "|---|---|---|---|---|"]
-        + [
-            f"| {r['file']} | {r['symbol']} | {r['timeframe']} | {r.get('rows_on_disk')} "
-            f"| {r.get('sha256', 'missing')[:12]} |"
-            for r in rows
-        ]
-    )
+    table = metrics_table(
+        [{"file": r["file"], "symbol": r["symbol"], "timeframe": r["timeframe"],
+          "rows": r.get("rows_on_disk"), "sha256": r.get("sha256", "missing")[:12]}
+         for r in rows]
+    )  # fmt: skip
     total = sum(r.get("rows_on_disk", 0) for r in rows)
     context.log.info(f"{len(rows)} sample files, {total} bars")
     return dg.MaterializeResult(
         metadata={
             "files": len(rows),
             "bars": total,
-            "catalogue": dg.MetadataValue.md(table),
+            "catalogue": table,
             "folder": dg.MetadataValue.path(str(samples.SAMPLES_DIR)),
         },
         data_version=dg.DataVersion("-".join(r.get("sha256", "missing")[:8] for r in rows)),

@@ -32,6 +32,11 @@ VERSION_COLUMNS = [
     "checksum",
 ]
 
+NameArg = Annotated[str, typer.Argument(help="Dataset name, e.g. bars_1d.", show_default=False)]
+TagArg = Annotated[str, typer.Argument(help="Tag name, e.g. golden.", show_default=False)]
+MessageOpt = Annotated[str, typer.Option("--message", "-m", help="Note recorded with it.")]
+SnapshotArg = Annotated[str, typer.Argument(help="Snapshot name.", show_default=False)]
+
 
 def open_store(ctx: typer.Context) -> DatasetStore:
     """The DatasetStore of the lake chosen by settings / ``--lake``."""
@@ -62,7 +67,7 @@ def list_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 
 @data_app.command("versions")
-def versions_cmd(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
+def versions_cmd(ctx: typer.Context, name: NameArg, as_json: JsonOpt = False) -> None:
     """A dataset's history with the metadata of every commit."""
     infos = [i.to_dict() for i in open_store(ctx).versions(name)]
     emit(infos, as_json, None if as_json else VERSION_COLUMNS)
@@ -71,7 +76,7 @@ def versions_cmd(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> Non
 @data_app.command("show")
 def show_cmd(
     ctx: typer.Context,
-    name: str,
+    name: NameArg,
     version: Annotated[int | None, typer.Option("--version", help="Version number.")] = None,
     tag: Annotated[str | None, typer.Option("--tag", help="Tag name.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO time (UTC if naive).")] = None,
@@ -102,7 +107,7 @@ def show_cmd(
 @data_app.command("diff")
 def diff_cmd(
     ctx: typer.Context,
-    name: str,
+    name: NameArg,
     a: Annotated[str, typer.Argument(help="Version number or tag.")],
     b: Annotated[str, typer.Argument(help="Version number or tag.")],
     key: Annotated[list[str] | None, typer.Option("--key", help="Key column (repeat).")] = None,
@@ -118,7 +123,7 @@ def diff_cmd(
 @data_app.command("rollback")
 def rollback_cmd(
     ctx: typer.Context,
-    name: str,
+    name: NameArg,
     to: Annotated[str, typer.Option("--to", help="Version number or tag to restore.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the commit).")],
     as_json: JsonOpt = False,
@@ -130,10 +135,10 @@ def rollback_cmd(
 @data_app.command("tag")
 def tag_cmd(
     ctx: typer.Context,
-    name: str,
-    tag: str,
+    name: NameArg,
+    tag: TagArg,
     version: Annotated[int | None, typer.Option("--version", help="Default: latest.")] = None,
-    message: Annotated[str, typer.Option("--message", "-m")] = "",
+    message: MessageOpt = "",
     move: Annotated[bool, typer.Option("--move", help="Move an existing tag.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -142,7 +147,7 @@ def tag_cmd(
 
 
 @data_app.command("untag")
-def untag_cmd(ctx: typer.Context, name: str, tag: str, as_json: JsonOpt = False) -> None:
+def untag_cmd(ctx: typer.Context, name: NameArg, tag: TagArg, as_json: JsonOpt = False) -> None:
     """Remove a tag."""
     emit(open_store(ctx).untag(name, tag), as_json)
 
@@ -150,9 +155,9 @@ def untag_cmd(ctx: typer.Context, name: str, tag: str, as_json: JsonOpt = False)
 @snapshot_app.command("create")
 def snapshot_create(
     ctx: typer.Context,
-    name: str,
+    name: SnapshotArg,
     datasets: Annotated[list[str], typer.Argument(help="DATASET[@VERSION|@TAG] ...")],
-    message: Annotated[str, typer.Option("--message", "-m")] = "",
+    message: MessageOpt = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Record a named set of dataset versions (latest unless @VERSION/@TAG)."""
@@ -176,7 +181,7 @@ def snapshot_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 
 @snapshot_app.command("show")
-def snapshot_show(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
+def snapshot_show(ctx: typer.Context, name: SnapshotArg, as_json: JsonOpt = False) -> None:
     """Show one snapshot's datasets, versions and checksums."""
     record = open_store(ctx).snapshot(name)
     if as_json:
@@ -196,7 +201,9 @@ def snapshot_show(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> No
 def gc_cmd(
     ctx: typer.Context,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would go.")] = False,
-    keep_last: Annotated[int, typer.Option("--keep-last", min=1)] = 5,
+    keep_last: Annotated[
+        int, typer.Option("--keep-last", min=1, help="Versions kept per dataset, newest first.")
+    ] = 5,
     dataset: Annotated[list[str] | None, typer.Option("--dataset", help="Only these.")] = None,
     grace: Annotated[
         float | None,
@@ -233,7 +240,7 @@ def gc_cmd(
 @data_app.command("verify")
 def verify_cmd(
     ctx: typer.Context,
-    name: str,
+    name: NameArg,
     all_versions: Annotated[bool, typer.Option("--all", help="Every readable version.")] = False,
     as_json: JsonOpt = False,
 ) -> None:

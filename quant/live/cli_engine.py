@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from quant.backtest.cli_optimize import FeesOpt, SlippageOpt
+from quant.backtest.cli_options import StrategyArg
 from quant.cli_output import JsonOpt, emit
 
 engine_app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
@@ -21,7 +22,7 @@ engine_app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
 @engine_app.command("replay")
 def replay_cmd(
     ctx: typer.Context,
-    strategy: Annotated[str, typer.Argument(help="Strategy name (see strategies/).")],
+    strategy: StrategyArg,
     symbol: Annotated[
         list[str], typer.Option("--symbol", help="Symbol to trade (repeat for several).")
     ],

@@ -126,7 +126,9 @@ def resume(
 @state_app.command("orders")
 def orders(
     ctx: typer.Context,
-    strategy: Annotated[str | None, typer.Option("--strategy")] = None,
+    strategy: Annotated[
+        str | None, typer.Option("--strategy", help="Only this strategy (engine) name.")
+    ] = None,
     status: Annotated[str | None, typer.Option("--status", help="e.g. filled")] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only working orders.")] = False,
     as_json: JsonOpt = False,
@@ -144,7 +146,9 @@ def orders(
 @state_app.command("positions")
 def positions(
     ctx: typer.Context,
-    strategy: Annotated[str | None, typer.Option("--strategy")] = None,
+    strategy: Annotated[
+        str | None, typer.Option("--strategy", help="Only this strategy (engine) name.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Positions in the ledger (signed units, average price)."""

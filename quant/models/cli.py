@@ -7,6 +7,7 @@ so ``quant --help`` stays fast.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -133,10 +134,12 @@ def sharpe_cmd(
     version: Annotated[
         int | None, typer.Option("--version", help="backtests dataset version.")
     ] = None,
-    draws: Annotated[int, typer.Option("--draws", min=50)] = 1000,
-    tune: Annotated[int, typer.Option("--tune", min=50)] = 1000,
-    chains: Annotated[int, typer.Option("--chains", min=1, max=8)] = 2,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    draws: Annotated[
+        int, typer.Option("--draws", min=50, help="Posterior draws per chain.")
+    ] = 1000,
+    tune: Annotated[int, typer.Option("--tune", min=50, help="Tuning steps per chain.")] = 1000,
+    chains: Annotated[int, typer.Option("--chains", min=1, max=8, help="MCMC chains.")] = 2,
+    seed: Annotated[int, typer.Option("--seed", help="Sampler seed.")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Posterior of a stored backtest's annualised Sharpe ratio (Student-t returns, PyMC)."""
@@ -151,8 +154,9 @@ def sharpe_cmd(
 
     store = _store(ctx)
     equity, info = stored_equity(store, run_id, version)
+    bar = not as_json and sys.stdout.isatty()  # PyMC draws its bar on stdout
     summary, idata = sharpe_posterior(
-        returns_from_equity(equity), SharpeSettings(draws, tune, chains, seed)
+        returns_from_equity(equity), SharpeSettings(draws, tune, chains, seed, progressbar=bar)
     )
     trace = save_trace(settings(ctx).lake, run_id, summary, idata)
     emit(info | summary | {"trace": str(trace)}, as_json)

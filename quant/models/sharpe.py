@@ -44,6 +44,7 @@ class SharpeSettings:
     seed: int = 0
     mass: float = 0.94
     periods_per_year: float = 252.0
+    progressbar: bool = False  # PyMC's sampling progress bar (on stdout); the CLI on a terminal
 
 
 def returns_from_equity(equity: np.ndarray) -> np.ndarray:
@@ -82,7 +83,8 @@ def sharpe_posterior(
         pm.Deterministic("sharpe", ann * mean_r / pm.math.sqrt(var_r))
         idata = pm.sample(
             draws=settings.draws, tune=settings.tune, chains=settings.chains, cores=1,
-            random_seed=settings.seed, progressbar=False, compute_convergence_checks=False,
+            random_seed=settings.seed, progressbar=settings.progressbar,
+            compute_convergence_checks=False,
         )  # fmt: skip
     post = idata.posterior["sharpe"].values.ravel()
     lo_q, hi_q = (1 - settings.mass) / 2, 1 - (1 - settings.mass) / 2

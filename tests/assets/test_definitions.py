@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets import dagster_home
 from assets.definitions import defs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,19 +16,11 @@ def test_definitions_load_and_validate():
     assert defs.resolve_job_def("samples_job") is not None
 
 
-def test_workspace_yaml_is_accepted_by_dagster_cli(tmp_path):
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+def test_dg_check_defs_loads_the_project(tmp_path):
+    home = dagster_home.ensure(tmp_path / "dagster_home")
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     out = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dagster"),
-            "definitions",
-            "validate",
-            "-w",
-            "workspace.yaml",
-        ],
+        [str(Path(sys.executable).parent / "dg"), "check", "defs"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -35,7 +28,7 @@ def test_workspace_yaml_is_accepted_by_dagster_cli(tmp_path):
         timeout=300,
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "Validation successful" in out.stderr + out.stdout
+    assert "All definitions loaded successfully" in out.stderr + out.stdout
 
 
 def test_samples_job_materialises_catalogue_with_passing_check():

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from assets.backtests.optimize import optimizations
-from assets.instance import PG_URL_ENV, instance_yaml, write_instance_yaml
+from assets.dagster_home import PG_URL_ENV, ensure
 from assets.store import StoreResource
 from tests.backtest.bars_fixture import write_bars
 
@@ -15,27 +15,26 @@ def test_default_instance_yaml_keeps_embedded_storage_and_never_names_a_password
     tmp_path, monkeypatch
 ):
     monkeypatch.delenv(PG_URL_ENV, raising=False)
-    path = write_instance_yaml(tmp_path / "home")
-    assert path.read_text() == instance_yaml(False) and "storage" not in path.read_text()
+    assert "storage" not in (ensure(tmp_path / "a") / "dagster.yaml").read_text()
 
     monkeypatch.setenv(PG_URL_ENV, "postgresql://bot:s3cret@db/dagster")
-    text = write_instance_yaml(tmp_path / "home").read_text()
+    text = (ensure(tmp_path / "b") / "dagster.yaml").read_text()
     assert f"env: {PG_URL_ENV}" in text and "s3cret" not in text
 
 
-def test_hand_written_dagster_yaml_is_never_overwritten(tmp_path, monkeypatch):
+def test_a_hand_written_storage_section_is_never_replaced(tmp_path, monkeypatch):
     monkeypatch.setenv(PG_URL_ENV, "postgresql://db/dagster")
-    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: true\n")
-    write_instance_yaml(tmp_path)
-    assert (tmp_path / "dagster.yaml").read_text() == "telemetry:\n  enabled: true\n"
+    mine = "storage:\n  sqlite:\n    base_dir: /srv/dagster\n"
+    (tmp_path / "dagster.yaml").write_text(mine)
+    text = (ensure(tmp_path) / "dagster.yaml").read_text()
+    assert text.startswith(mine) and PG_URL_ENV not in text
 
 
 @pytest.mark.postgres
 def test_a_dagster_run_records_its_run_and_events_in_postgres(tmp_path, monkeypatch, postgres_url):
     # dagster-postgres runs on psycopg2; SQLAlchemy 2.1 reads plain postgresql:// as psycopg 3
     monkeypatch.setenv(PG_URL_ENV, postgres_url.replace("postgresql://", "postgresql+psycopg2://"))
-    home = tmp_path / "dagster_home"
-    write_instance_yaml(home)
+    home = ensure(tmp_path / "dagster_home")
     lake = tmp_path / "lk"
     write_bars(lake, n=120, symbols=("SPX",))
     config = {"grid": ["fast=5:10:5", "slow=20:40:20"], "symbol": "SPX"}

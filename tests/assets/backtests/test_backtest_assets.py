@@ -38,7 +38,11 @@ def test_materialisation_writes_a_row_with_lineage_metrics_table_and_plot(tmp_pa
     assert result.success
     meta = result.asset_materializations_for_node("backtest_sma_crossover")[0].metadata
     assert meta["upstream/bars_1d"].value == 0
-    assert "| sharpe |" in meta["metrics"].value
+    [metrics] = meta["metrics"].records  # a Dagster table: the UI renders it as one
+    assert metrics.data["n_trades"] > 0 and "sharpe" in metrics.data
+    assert meta["dagster/row_count"].value == store.version_info("backtests").rows_total
+    columns = {c.name for c in meta["dagster/column_schema"].schema.columns}
+    assert {"strategy", "sharpe", "bars_version"} <= columns
     assert meta["equity_drawdown"].value.startswith("![equity, drawdown](data:image/png;base64,")
     page = Path(meta["figure"].value)  # the notebooks' plotly figure, viewable offline
     assert page == lake / "_quant" / "figures" / "backtests" / "sma_crossover_ORCL.html"

@@ -29,6 +29,6 @@ def test_optimizations_asset_writes_rows_with_lineage_and_best_params_metadata(t
     assert mat.metadata["upstream/bars_1d"].value == bars.version
     assert mat.metadata["evaluated"].value == 4
     assert set(mat.metadata["best_params"].value) == {"fast", "slow"}
-    assert "| rank |" in mat.metadata["top"].value
+    assert [r.data["rank"] for r in mat.metadata["top"].records] == [1, 2, 3, 4]
     rows = DatasetStore(lake).read("optimizations")
     assert rows.height == 4 and (rows["fees"] > 0).all()

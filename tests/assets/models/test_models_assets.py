@@ -36,10 +36,16 @@ def test_materialising_the_models_group_writes_datasets_metadata_and_trace(tmp_p
     meta = {a: result.asset_materializations_for_node(a)[0].metadata
             for a in ("pairs_1d", "spread_ar", "sharpe_posterior", "bar_anomalies")}  # fmt: skip
     assert meta["pairs_1d"]["upstream/bars_1d"].value == 0
-    assert "hedge_beta" in meta["pairs_1d"]["latest_coefficients"].value["NDX~SPX"]
-    assert 0 < meta["spread_ar"]["coefficients"].value["NDX~SPX"]["phi"] < 1
-    assert "p_sharpe_gt_0" in meta["sharpe_posterior"]["posterior_summary"].value
-    assert "| kalman |" in meta["bar_anomalies"]["synthetic_precision_recall"].value
+
+    def rows(asset: str, key: str) -> list[dict]:  # Dagster table metadata as plain dicts
+        return [r.data for r in meta[asset][key].records]
+
+    [coef] = [r for r in rows("pairs_1d", "latest_coefficients") if r["pair"] == "NDX~SPX"]
+    assert "hedge_beta" in coef
+    [ar] = [r for r in rows("spread_ar", "coefficients") if r["pair"] == "NDX~SPX"]
+    assert 0 < ar["phi"] < 1
+    assert all("p_sharpe_gt_0" in r for r in rows("sharpe_posterior", "posterior_summary"))
+    assert "kalman" in {r["detector"] for r in rows("bar_anomalies", "synthetic_precision_recall")}
     bt = store.read("backtests")
     assert bt["strategy"].to_list() == ["pairs_spread"] and bt["bars_dataset"][0] == "pairs_1d"
     trace = meta["sharpe_posterior"]["traces"].value["pairs_spread:NDX"]
