@@ -16,6 +16,7 @@ live_state = dg.AssetSpec(
     "live_state",
     description="Live positions, cash, equity, P&L and HALT state, read from the ledger.",
     group_name="live",
+    kinds={"sqlite", "numba"},  # the ledger (SQLite by default), the simulator's one-bar step
 )
 
 

@@ -9,7 +9,7 @@ from assets.bars.daily import bars_1d
 from assets.definitions import defs
 from assets.store import StoreResource, metrics_table
 
-GROUPS = {"ingest", "features", "models", "backtests"}
+GROUPS = {"ingest", "features", "models", "backtests", "live"}
 STORAGE_KIND = "deltalake"  # the one kind for Delta tables (Dagster has an icon for it)
 
 
