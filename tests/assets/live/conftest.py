@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import dagster as dg
 import pytest
 
@@ -9,6 +11,7 @@ from assets.live.jobs import live_job
 from assets.live.resource import LiveResource
 from assets.live.sensor import live_sensor
 from quant.data.store import DatasetStore
+from quant.live.tick import Cursor, run_until
 from tests.backtest.sample_bars import daily_bars
 
 PARAMS = {"fast": "2", "slow": "5"}
@@ -46,3 +49,21 @@ def execute(instance, live, request):
     )
     assert res.success
     return res
+
+
+def trade_directly(live, stop) -> str:
+    """Trade stored bars with the job's own function (no Dagster run) until ``stop(ledger)``
+    holds or the bars run out; the sensor cursor that continues after the last one."""
+    spec = live.spec()
+    ledger, store = spec.open_ledger(), spec.open_store()
+    try:
+        stamps = store.read(spec.dataset)["ts"].dt.epoch("ns").to_list()
+        last = None
+        for ts in stamps:
+            if stop(ledger):
+                break
+            run_until(spec, ts, store.resolve(spec.dataset), ledger, store)
+            last = ts
+    finally:
+        ledger.close()
+    return json.dumps({spec.name: Cursor(last).dumps()})

@@ -6,7 +6,7 @@ from assets.live.jobs import halt_live_job, resume_live_job
 from quant.core import records as rec
 from quant.live.halt import RECOVERY_STEPS
 from quant.live.persist import read_records
-from tests.assets.live.conftest import evaluate, execute
+from tests.assets.live.conftest import evaluate, execute, trade_directly
 
 
 def _position(live):
@@ -18,12 +18,8 @@ def _position(live):
 
 
 def _until_long(inst, live):
-    cursor = None
-    while _position(live) == 0:
-        tick = evaluate(inst, live, cursor)
-        execute(inst, live, tick.run_requests[0])
-        cursor = tick.cursor
-    return cursor
+    long = lambda led: any(p["qty"] != 0 for p in led.positions("sma_crossover"))  # noqa: E731
+    return trade_directly(live, long)
 
 
 def _job(job, op, live, inst, config):
