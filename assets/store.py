@@ -43,8 +43,8 @@ def column_schema(lake: DatasetStore, name: str, version: int) -> dg.TableSchema
 
 
 def _cell(v: Any) -> str | int | float | bool | None:
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
+    if isinstance(v, float):  # six significant digits read well; the dataset keeps all
+        return float(f"{v:.6g}") if math.isfinite(v) else None
     return v if v is None or isinstance(v, str | int | float | bool) else str(v)
 
 
@@ -54,7 +54,8 @@ def _type(values: list[Any]) -> str:
 
 
 def metrics_table(rows: list[Mapping[str, Any]]) -> dg.TableMetadataValue:
-    """A Dagster table of records (e.g. one row of backtest metrics); NaN/inf become empty."""
+    """A Dagster table of records (e.g. one row of backtest metrics): floats to six significant
+    digits, NaN/inf empty."""
     cols = list(dict.fromkeys(k for r in rows for k in r))
     cells = [{c: _cell(r.get(c)) for c in cols} for r in rows]
     schema = dg.TableSchema(

@@ -34,11 +34,19 @@ def test_every_job_has_a_description():
         assert job.description, job.name
 
 
-def test_metrics_table_types_columns_and_blanks_non_finite_values():
-    table = metrics_table([{"sharpe": float("nan"), "n_trades": 3, "name": "a", "ok": True}])
+def test_metrics_table_types_columns_rounds_floats_and_blanks_non_finite_values():
+    rows = [
+        {"sharpe": float("nan"), "n_trades": 3, "name": "a", "ok": True, "ret": 0.2121923291},
+        {"sharpe": 0.14374828121, "n_trades": 5, "name": "b", "ok": False, "ret": 121219.2329},
+    ]
+    table = metrics_table(rows)
     types = {c.name: c.type for c in table.schema.columns}
-    assert types == {"sharpe": "float", "n_trades": "int", "name": "string", "ok": "bool"}
-    assert table.records[0].data == {"sharpe": None, "n_trades": 3, "name": "a", "ok": True}
+    assert types == {"sharpe": "float", "n_trades": "int", "name": "string", "ok": "bool",
+                     "ret": "float"}  # fmt: skip
+    assert [r.data for r in table.records] == [
+        {"sharpe": None, "n_trades": 3, "name": "a", "ok": True, "ret": 0.212192},
+        {"sharpe": 0.143748, "n_trades": 5, "name": "b", "ok": False, "ret": 121219.0},
+    ]
 
 
 def test_dagster_home_yaml_is_completed_without_losing_existing_settings(tmp_path):

@@ -67,7 +67,7 @@ def test_asset_graph_and_backtest_materialisation_render_in_headless_chromium(tm
                       "n_trades", "equity_drawdown", "upstream/bars_1d"):  # fmt: skip
             assert entry in text, entry
 
-        pages = (("backtests_graph", group, 900), ("backtest_materialisation", events, 2400))
+        pages = (("backtests_graph", group, 900), ("backtest_materialisation", events, 1600))
         for name, url, height in pages:
             png = screenshot(url, shots / f"{name}.png", height)
             assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
