@@ -35,7 +35,7 @@ from quant.live.ledger import OPEN_STATUSES, Ledger
 from quant.live.snapshot import EngineSnapshot
 from quant.live.status import live_status
 from quant.live.validate import pretrade_validator
-from quant.risk.instruments import InstrumentRules
+from quant.risk.instruments import InstrumentRules, MarketHours
 from quant.risk.validation import ValidationConfig
 
 
@@ -52,6 +52,7 @@ class LiveSpec:
     params: dict[str, Any] = field(default_factory=dict)
     cash: float = 100_000.0
     staleness_s: float = 0.0  # HALT after this long without a new bar (0: off)
+    hours: MarketHours = field(default_factory=MarketHours)  # when bars are due, orders may go
     validate: bool = True  # run the pre-trade pipeline on every order
     lake: str = ""  # empty: QUANT_LAKE
     ledger: str = ""  # empty: QUANT_LEDGER (URL or folder)
@@ -167,7 +168,7 @@ def plan_tick(
         return TickPlan([], None, cursor, f"feed error: {err}")
     stamps = poll.timestamps[:max_runs]
     if not stamps:
-        stale = stale_trigger(cursor.arrived_ns, now_ns, spec.staleness_s)
+        stale = stale_trigger(cursor.arrived_ns, now_ns, spec.staleness_s, spec.hours)
         if stale is not None:
             HaltSwitch(ledger, scope=spec.name).halt(stale.code, stale.reason, "feed")
             return TickPlan([], poll.version, cursor, f"HALTED ({spec.name}, {stale.code}): "
@@ -183,8 +184,11 @@ FINE = InstrumentRules(tick_size=Decimal("0.000001"), lot_size=Decimal("0.000001
 
 
 def validation_config(spec: LiveSpec) -> ValidationConfig:
-    """The pre-trade pipeline's rules: default limits, fine instrument rules per symbol."""
-    return ValidationConfig(instruments=dict.fromkeys(spec.sorted_symbols(), FINE))
+    """The pre-trade pipeline's rules: default limits, fine instrument rules per symbol, the
+    spec's market hours."""
+    return ValidationConfig(
+        instruments=dict.fromkeys(spec.sorted_symbols(), FINE), hours=spec.hours
+    )
 
 
 def make_engine(spec: LiveSpec, ledger: Ledger, broker: Any) -> LiveEngine:

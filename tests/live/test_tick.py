@@ -1,5 +1,7 @@
 """The tick logic behind the sensor and `quant live start`: stale feed -> HALT, run keys."""
 
+from datetime import UTC, datetime
+
 from quant.data.sources.vendor import ResilientVendor, status_error
 from quant.data.store import DatasetStore
 from quant.live.feeds import VendorFeed
@@ -7,6 +9,7 @@ from quant.live.gate import blocked_reason
 from quant.live.halt import HaltSwitch
 from quant.live.idempotency import run_key
 from quant.live.tick import Cursor, LiveSpec, plan_tick
+from quant.risk.instruments import MarketHours
 from tests.backtest.sample_bars import daily_bars
 
 
@@ -24,6 +27,22 @@ def test_a_feed_silent_past_the_staleness_limit_halts_the_strategy(tmp_path, led
     stale = plan_tick(spec, ledger, feed, plan.cursor, clock())
     assert stale.skip.startswith("HALTED (sma_crossover, stale_data): no new bar for 61 s")
     assert "stale_data" in blocked_reason(ledger, "sma_crossover")
+
+
+def test_a_silent_feed_is_not_stale_while_the_market_is_closed(tmp_path, ledger, clock):
+    store = DatasetStore(tmp_path / "lake")
+    store.append("bars_1d", daily_bars("ORCL", 3))
+    weekdays = MarketHours(days=(0, 1, 2, 3, 4))
+    spec = LiveSpec("sma_crossover", ("ORCL",), staleness_s=60.0, hours=weekdays)
+    feed = spec.make_feed(store)
+    assert datetime.fromtimestamp(clock() / 1e9, tz=UTC).weekday() == 1  # a Tuesday
+    plan = plan_tick(spec, ledger, feed, Cursor(), clock(), max_runs=None)
+    clock.advance(4 * 86_400)  # Saturday: silent for days, but the market is closed
+    quiet = plan_tick(spec, ledger, feed, plan.cursor, clock())
+    assert quiet.skip.startswith("no new bar") and blocked_reason(ledger, "sma_crossover") is None
+    clock.advance(2 * 86_400)  # Monday: the same silence halts
+    stale = plan_tick(spec, ledger, feed, plan.cursor, clock())
+    assert "stale_data" in stale.skip and "stale_data" in blocked_reason(ledger, "sma_crossover")
 
 
 def test_run_keys_depend_on_strategy_symbol_set_and_bar_only():
