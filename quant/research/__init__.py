@@ -40,8 +40,8 @@ from quant.research.search import Lookahead, Optimization, check_lookahead, opti
 
 def features(bars: pl.DataFrame, specs: Iterable[Any] | str = "daily") -> pl.DataFrame:
     """Feature columns per (symbol, ts) from specs (``"daily"`` = the standard daily set, or a
-    list of ``FeatureSpec`` / dicts such as ``{"kernel": "sma", "outputs": "sma_10",
-    "window": 10}``)."""
+    list of ``FeatureSpec`` / dicts such as ``{"kernel": "sma", "params": {"n": 10},
+    "outputs": ["sma_10"]}``)."""
     from quant.features import DAILY_SPECS, compute_features
 
     chosen: Iterable[Any] = DAILY_SPECS if specs == "daily" else specs  # type: ignore[assignment]

@@ -109,6 +109,13 @@ class Backtest:
 
         return figures.backtest_figure(self)
 
+    def __repr__(self) -> str:
+        m = self.result.metrics
+        return (
+            f"{type(self).__name__}({self.result.strategy} on {','.join(self.result.symbols)}: "
+            f"sharpe={m.sharpe}, total_return={m.total_return:.4g}, trades={m.n_trades})"
+        )
+
     def _repr_html_(self) -> str:
         src = self.source
         title = f"{self.result.strategy} on {', '.join(self.result.symbols)}"
@@ -160,6 +167,9 @@ class Comparison:
         from quant.research import figures
 
         return figures.compare_figure(self)
+
+    def __repr__(self) -> str:
+        return f"Comparison({self.labels})"
 
     def _repr_html_(self) -> str:
         return frame_html(self.metrics, f"{len(self.runs)} backtests")

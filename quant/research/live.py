@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Replay(Backtest):
     """A replay through the live path: a ``Backtest`` plus the folder of its ledger."""
 
@@ -138,6 +138,9 @@ class Status:
         """Recovery steps still to confirm for the global scope."""
         glob = next(h for h in self.data["halts"] if h["scope"] == "global")
         return list(glob["steps_missing"])
+
+    def __repr__(self) -> str:
+        return f"Status(halted={self.halted}, steps_missing={self.steps_missing})"
 
     def _repr_html_(self) -> str:
         from quant.live.status import status_lines

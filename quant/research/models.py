@@ -81,6 +81,9 @@ class SharpePosterior:
 
         return figures.sharpe_posterior_figure(self.draws, self.summary)
 
+    def __repr__(self) -> str:
+        return f"SharpePosterior({self.summary})"
+
     def _repr_html_(self) -> str:
         return frame_html(one_row(self.summary), "Sharpe posterior")
 

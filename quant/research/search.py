@@ -128,6 +128,10 @@ class Optimization:
 
         return figures.walk_forward_figure(self)
 
+    def __repr__(self) -> str:
+        req = self.run.request
+        return f"Optimization({req.method} {req.strategy} on {req.symbol}: best {self.best_params})"
+
     def _repr_html_(self) -> str:
         req = self.run.request
         title = (
@@ -212,6 +216,9 @@ class Lookahead:
     def verdict(self) -> str:
         """One sentence: what was found or what was checked."""
         return self.report.verdict()
+
+    def __repr__(self) -> str:
+        return f"Lookahead({self.strategy}: {self.verdict})"
 
     def _repr_html_(self) -> str:
         d = self.report.to_dict()

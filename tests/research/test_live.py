@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 import quant.research as qr
+from quant.cli import app
 from quant.live.halt import RecoveryIncomplete
 
 
@@ -34,3 +38,13 @@ def test_halt_blocks_until_every_recovery_step_is_confirmed(lake, tmp_path):
     assert st.halted and st.steps_missing == []
     st = qr.live.resume("all checks done", tmp_path / "live")
     assert not st.halted and "allowed" in st._repr_html_()
+
+
+def test_replay_metrics_and_fills_equal_quant_live_replay_json(lake):
+    args = ["live", "replay", "sma_crossover", "--symbol", "SPX", "--start", "2016-01-01"]
+    res = CliRunner().invoke(app, ["--lake", str(lake), *args, "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    rp = qr.live.replay("sma_crossover", "bars_1d", symbols="SPX", start="2016-01-01")
+    assert rp.result.metrics.to_dict(json_safe=True) == out["metrics"]
+    assert rp.fills["price"].to_list() == [f["price"] for f in out["fills"]]
