@@ -79,3 +79,22 @@ def test_optimizations_asset_runs_its_sweep_on_the_configured_dask_cluster(lake,
     assert remote["best_fitness"].value == local["best_fitness"].value
     assert remote["run_id"].value == local["run_id"].value
     assert DatasetStore(lake).read("optimizations").height == 4  # same run: rows upserted
+
+
+@pytest.mark.dask
+def test_plain_dask_executor_uses_the_scheduler_in_dasks_configuration(
+    lake, dask_cluster, monkeypatch
+):
+    import dask
+    import distributed
+
+    def no_local_cluster(*args, **kwargs):
+        raise AssertionError("a configured scheduler must not start a LocalCluster")
+
+    monkeypatch.setattr(distributed, "LocalCluster", no_local_cluster)
+    req = dict(strategy=CAUSAL, symbol="TEST", grid=("fast=3:6:3", "slow=20:30:10"))
+    with dask.config.set({"scheduler-address": dask_cluster.address}):
+        remote = run_optimization(lake, OptimizeRequest(**req, executor="dask"))
+    local = run_optimization(lake, OptimizeRequest(**req))
+
+    assert results_table(remote).equals(results_table(local))

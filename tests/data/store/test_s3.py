@@ -105,7 +105,7 @@ def test_a_commit_prepared_on_a_stale_version_is_refused_by_the_server(bucket, s
 def test_two_processes_writing_one_dataset_on_object_storage_lose_no_write(
     bucket, s3_root, tmp_path
 ):
-    n = 6
+    n = 4
     options = bucket.storage_options()
     DatasetStore(s3_root, meta_dir=tmp_path / "m0", storage_options=options).append(
         "ticks", s3_workers.rows("seed", 0)
