@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     )
 
     lake: Path = Field(Path("data/lake"), description="Folder (or URI) of the Delta Lake datasets.")
+    lake_meta: Path | None = Field(
+        None,
+        description="Local folder for writer locks, tags and snapshots of an object-storage "
+        "lake (s3://...); a local lake keeps them in <lake>/_quant.",
+    )
     ledger: str = Field(
         "data/ledger",
         description=(

@@ -8,6 +8,7 @@ component cannot start here (binary missing, start failed); the fixtures in
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import pwd
@@ -73,7 +74,9 @@ class Postgres:
             raise Unavailable(f"{args[0]} failed: {(res.stderr or res.stdout).strip()[-500:]}")
 
     def stop(self) -> None:
-        """Stop the server (fast shutdown) and remove its folder."""
+        """Stop the server (immediate shutdown) and remove its folder; idempotent."""
+        if not self.data_dir.exists():
+            return
         try:
             self._run("pg_ctl", "stop", "-D", str(self.data_dir / "db"), "-m", "immediate")
         finally:
@@ -114,6 +117,7 @@ def start_postgres() -> Postgres:
     except (Unavailable, OSError, subprocess.TimeoutExpired) as err:
         shutil.rmtree(tmp, ignore_errors=True)
         raise Unavailable(f"PostgreSQL did not start: {err}") from None
+    atexit.register(pg.stop)  # pg_ctl daemonises the server: never leave it behind
     return pg
 
 
@@ -151,7 +155,9 @@ class S3Server:
         ).create_bucket(Bucket=name)
 
     def stop(self) -> None:
-        """Terminate the server process."""
+        """Terminate the server process; idempotent."""
+        if self.proc.poll() is not None:
+            return
         self.proc.terminate()
         try:
             self.proc.wait(10)
@@ -178,6 +184,7 @@ def start_s3() -> S3Server:
             raise Unavailable(f"moto server exited with code {proc.returncode}")
         try:
             with urllib.request.urlopen(f"{server.endpoint}/moto-api/", timeout=1):
+                atexit.register(server.stop)  # idempotent: never leave the server behind
                 return server
         except OSError:
             time.sleep(0.1)
@@ -211,7 +218,7 @@ def start_dask(n_workers: int = 2) -> DaskCluster:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",  # any free port: never clash with a running one
         silence_logs=40,
     )
     return DaskCluster(cluster, cluster.scheduler_address)

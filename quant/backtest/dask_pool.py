@@ -79,7 +79,7 @@ class DaskBackend:
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",  # any free port
                 )
                 self.client = Client(self._cluster)
             else:

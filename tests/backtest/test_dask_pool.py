@@ -1,6 +1,8 @@
 """The optimiser and walk-forward on a real Dask cluster (spawned worker processes) give
 exactly the single-machine results; the executor spec is validated."""
 
+import sys
+
 import dagster as dg
 import pytest
 
@@ -9,6 +11,7 @@ from assets.store import StoreResource
 from quant.backtest.dask_pool import ExecutorError, parse_executor
 from quant.backtest.optimize import OptimizeRequest, run_optimization
 from quant.backtest.optimize_results import results_table
+from quant.cli import main
 from quant.data.store import DatasetStore
 from tests.backtest.bars_fixture import write_bars
 
@@ -79,3 +82,33 @@ def test_optimizations_asset_runs_its_sweep_on_the_configured_dask_cluster(lake,
     assert remote["best_fitness"].value == local["best_fitness"].value
     assert remote["run_id"].value == local["run_id"].value
     assert DatasetStore(lake).read("optimizations").height == 4  # same run: rows upserted
+
+
+@pytest.mark.dask
+def test_plain_dask_executor_uses_the_scheduler_in_dasks_configuration(
+    lake, dask_cluster, monkeypatch
+):
+    import dask
+    import distributed
+
+    def no_local_cluster(*args, **kwargs):
+        raise AssertionError("a configured scheduler must not start a LocalCluster")
+
+    monkeypatch.setattr(distributed, "LocalCluster", no_local_cluster)
+    req = dict(strategy=CAUSAL, symbol="TEST", grid=("fast=3:6:3", "slow=20:30:10"))
+    with dask.config.set({"scheduler-address": dask_cluster.address}):
+        remote = run_optimization(lake, OptimizeRequest(**req, executor="dask"))
+    local = run_optimization(lake, OptimizeRequest(**req))
+
+    assert results_table(remote).equals(results_table(local))
+
+
+def test_cli_refuses_an_unknown_executor_with_exit_code_2(isolated_env, monkeypatch, capsys):
+    lake = isolated_env / "lake"
+    write_bars(lake, n=100)
+    args = ["optimize", CAUSAL, "--symbol", "TEST", "--grid", "fast=2:4:2", "--executor", "ray"]
+    monkeypatch.setattr(sys, "argv", ["quant", "--lake", str(lake), *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code == 2
+    assert "executor must be local, dask or dask:ADDRESS" in capsys.readouterr().err

@@ -74,15 +74,20 @@ class StoreCore:
         self.root: str | Path = (
             text.rstrip("/") if self.is_uri else Path(text.removeprefix("file://"))
         )
-        if meta_dir is None:
-            if self.is_uri:
-                raise InvalidWrite("an object-store lake needs a local meta_dir for locks and refs")
-            meta_dir = Path(self.root) / META
-        self.meta_dir = Path(meta_dir)
-        if lock_timeout_s is None:
+        if (meta_dir is None and self.is_uri) or lock_timeout_s is None:
             from quant.config import load_settings
 
-            lock_timeout_s = load_settings().lock_timeout_s
+            cfg = load_settings()
+            meta_dir = meta_dir or (cfg.lake_meta if self.is_uri else None)
+            lock_timeout_s = cfg.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
+        if meta_dir is None:
+            if self.is_uri:
+                raise InvalidWrite(
+                    "an object-store lake needs a local meta_dir for locks and refs "
+                    "(DatasetStore(..., meta_dir=) or QUANT_LAKE_META)"
+                )
+            meta_dir = Path(self.root) / META
+        self.meta_dir = Path(meta_dir)
         self.lock_timeout_s = float(lock_timeout_s)
         self.refs = Refs(self.meta_dir)
         self._history: dict[str, tuple[int, list[tuple[VersionInfo, dict[str, str]]]]] = {}

@@ -11,7 +11,10 @@ import pytest
 from deltalake import CommitProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError
 
+from quant.backtest.optimize import OptimizeRequest, run_optimization
+from quant.backtest.optimize_results import results_table
 from quant.data.store import DatasetStore
+from tests.backtest.bars_fixture import write_bars
 from tests.data.store import s3_workers
 
 pytestmark = pytest.mark.s3
@@ -62,6 +65,24 @@ def test_an_s3_lake_can_be_configured_by_the_aws_environment_alone(
     assert store.read("bars").height == 2 and store.latest_version("bars") == 0
 
 
+def test_the_optimiser_reads_pinned_bars_from_an_s3_lake_like_from_a_folder(
+    bucket, s3_root, tmp_path, monkeypatch
+):
+    for key, value in bucket.storage_options().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("QUANT_LAKE_META", str(tmp_path / "meta"))  # locks and tags stay local
+    write_bars(s3_root, n=200)
+    write_bars(tmp_path / "local", n=200)
+    req = OptimizeRequest(
+        strategy="tests.backtest.causal_strategy", symbol="TEST", grid=("fast=3:6:3",)
+    )
+
+    remote, local = run_optimization(s3_root, req), run_optimization(tmp_path / "local", req)
+
+    assert remote.search.best.params == local.search.best.params
+    assert results_table(remote).equals(results_table(local))
+
+
 def test_a_commit_prepared_on_a_stale_version_is_refused_by_the_server(bucket, s3_root, tmp_path):
     options = bucket.storage_options()
     a = DatasetStore(s3_root, meta_dir=tmp_path / "a", storage_options=options)
@@ -84,7 +105,7 @@ def test_a_commit_prepared_on_a_stale_version_is_refused_by_the_server(bucket, s
 def test_two_processes_writing_one_dataset_on_object_storage_lose_no_write(
     bucket, s3_root, tmp_path
 ):
-    n = 6
+    n = 4
     options = bucket.storage_options()
     DatasetStore(s3_root, meta_dir=tmp_path / "m0", storage_options=options).append(
         "ticks", s3_workers.rows("seed", 0)
