@@ -3,11 +3,12 @@
 Each row hashes to two 64-bit lanes (splitmix64 over every column's value bits, null flags,
 the column position and name; the kernel is ``quant.core.hashing.multiset_hash``, computed
 column by column with ``mix_column`` straight from the Arrow buffers, each distinct string
-hashed once; the numpy twin runs when JIT is disabled); a table's checksum is the per-lane sum modulo 2**64. So an append adds the new rows' sums,
-an upsert subtracts the replaced rows' and adds the new ones, and a rollback reuses the
-target version's checksum without reading data. The hash depends only on the stored values
-(not file layout or row order) and is computed with our own code over numpy arrays and
-hashlib, so it is stable across library versions.
+hashed once; the numpy twin runs when JIT is disabled); a table's checksum is the per-lane
+sum modulo 2**64. So an append adds the new rows' sums, an upsert subtracts the replaced
+rows' and adds the new ones, and a rollback reuses the target version's checksum without
+reading data. The hash depends only on the stored values (not file layout or row order) and
+is computed with our own code over numpy arrays and hashlib, so it is stable across library
+versions.
 """
 
 from __future__ import annotations
