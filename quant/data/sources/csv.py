@@ -68,6 +68,15 @@ def _quoted(col: pl.Expr) -> pl.Expr:
     return pl.when(col.str.contains('[",\r\n]')).then(escaped).otherwise(col)
 
 
+def _number(text: pl.Series) -> pl.Series:
+    """Text as Float64 (null where not a number), surrounding whitespace ignored: cast as it
+    stands, stripped only when some value did not parse (padding makes the cast give null)."""
+    out = text.cast(pl.Float64, strict=False)
+    if out.null_count() > text.null_count():
+        out = text.str.strip_chars().cast(pl.Float64, strict=False)
+    return out
+
+
 class CsvSource:
     """A CSV bar file in one of the layouts of :mod:`quant.data.sources.formats`."""
 
@@ -225,7 +234,7 @@ class CsvSource:
             end.alias("_end"),
             row.alias("_row"),
             pl.col("symbol", "timeframe").str.strip_chars(),
-            *(pl.col(c).str.strip_chars().cast(pl.Float64, strict=False) for c in _TYPED),
+            *(_number(df[c]) for c in _TYPED),
             (pl.col("adj_close").str.strip_chars() != "").fill_null(False).alias("_adj_given"),
         ).with_columns((pl.col("_end") - span + 1).alias("line"))
         # a quote left open swallows the block's last newline: its record never ended
