@@ -126,6 +126,10 @@ def check_order(bars: pl.DataFrame, carry: pl.DataFrame) -> tuple[pl.Series, pl.
     accepted ``last_ts``. A bar is accepted iff its ``ts`` is after the carry and after every
     earlier bar of the same symbol in ``bars``. Returns a String series (null = accepted).
     """
+    latest = _latest_if_in_order(bars, carry)
+    if latest is not None:  # the common case, found without a per-row window
+        none = pl.repeat(None, bars.height, dtype=pl.String, eager=True).alias("order_reason")
+        return none, _merge(carry, latest)
     frame = bars.select("symbol", "ts").join(carry, on="symbol", how="left", maintain_order="left")
     prev = pl.col("ts").cum_max().shift(1).over("symbol")
     frame = frame.with_columns(pl.max_horizontal(prev, pl.col("last_ts")).alias("_bound"))
@@ -152,6 +156,24 @@ def check_order(bars: pl.DataFrame, carry: pl.DataFrame) -> tuple[pl.Series, pl.
         .agg(pl.col("ts").max().alias("last_ts"))
     )
     return out["order_reason"], _merge(carry, latest)
+
+
+def _latest_if_in_order(bars: pl.DataFrame, carry: pl.DataFrame) -> pl.DataFrame | None:
+    """Each symbol's newest ``ts`` (``symbol``, ``last_ts``) when every bar of ``bars`` is
+    after its symbol's carry and after the symbol's earlier bars; None when any is not."""
+    if bars["ts"].null_count():
+        return None
+    ts = pl.col("ts")
+    per = bars.group_by("symbol").agg(
+        ts.first().alias("_first"),
+        ts.max().alias("last_ts"),
+        (ts.diff().slice(1) > 0).all().alias("_rising"),
+    )
+    bound = carry.rename({"last_ts": "_carry"})
+    after = (pl.col("_carry").is_null() | (pl.col("_first") > pl.col("_carry"))) & pl.col("_rising")
+    if not per.join(bound, on="symbol", how="left").select(after.all()).item():
+        return None
+    return per.select("symbol", "last_ts")
 
 
 def _merge(carry: pl.DataFrame, latest: pl.DataFrame) -> pl.DataFrame:

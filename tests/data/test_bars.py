@@ -1,4 +1,5 @@
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -149,3 +150,38 @@ def test_conform_orders_and_casts_columns_and_rejects_missing_ones():
     assert dict(out.schema) == bars.POLARS_SCHEMA
     with pytest.raises(bars.BarSchemaError, match="timeframe"):
         bars.conform(df.drop("timeframe"))
+
+
+def _order_reference(rows, carry):
+    """check_order's rules row by row in plain Python: (reasons, new carry)."""
+    prev, seen, reasons, last = {}, set(), [], dict(carry)
+    for sym, ts in rows:
+        bounds = [b for b in (prev.get(sym), carry.get(sym)) if b is not None]
+        if bounds and ts <= max(bounds):
+            dup = (sym, ts) in seen or ts in bounds
+            reasons.append("duplicate_key" if dup else "ts_not_increasing")
+        else:
+            reasons.append(None)
+            last[sym] = ts
+        prev[sym] = max(prev.get(sym, ts), ts)
+        seen.add((sym, ts))
+    return reasons, last
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_order_check_matches_a_row_by_row_reference_in_and_out_of_order(seed):
+    rnd = random.Random(seed)
+    carry, state = bars.empty_carry(), {}
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    for _ in range(3):  # chunks: in order (the fast path) or with some stale bars
+        disorder = rnd.random() < 0.5
+        rows, clock = [], {}
+        for _ in range(rnd.randint(1, 40)):
+            sym = rnd.choice("ABC")
+            clock[sym] = clock.get(sym, rnd.randint(0, 5) + 40 * len(state)) + rnd.randint(1, 3)
+            late = rnd.randint(0, 4) if disorder and rnd.random() < 0.3 else 0
+            rows.append((sym, start + timedelta(days=clock[sym] - late)))
+        expected, state = _order_reference(rows, state)
+        got, carry = bars.check_order(_bars([(s, t, 1, 1, 1, 1, 0) for s, t in rows]), carry)
+        assert got.to_list() == expected
+        assert dict(carry.iter_rows()) == state

@@ -68,6 +68,15 @@ def _quoted(col: pl.Expr) -> pl.Expr:
     return pl.when(col.str.contains('[",\r\n]')).then(escaped).otherwise(col)
 
 
+def _number(text: pl.Series) -> pl.Series:
+    """Text as Float64 (null where not a number), surrounding whitespace ignored: cast as it
+    stands, stripped only when some value did not parse (padding makes the cast give null)."""
+    out = text.cast(pl.Float64, strict=False)
+    if out.null_count() > text.null_count():
+        out = text.str.strip_chars().cast(pl.Float64, strict=False)
+    return out
+
+
 class CsvSource:
     """A CSV bar file in one of the layouts of :mod:`quant.data.sources.formats`."""
 
@@ -137,7 +146,7 @@ class CsvSource:
             if line + newlines <= skip + 1 and block.endswith(b"\n") and b'"' not in block:
                 line += newlines  # committed lines only: skipped unparsed
                 continue
-            parsed = self._parse_block(block, line)
+            parsed = self._parse_block(block, line, newlines)
             line = int(parsed["_end"][-1]) + 1
             parsed = parsed.filter(pl.col("_end") > skip)
             pending.append(parsed)
@@ -202,16 +211,16 @@ class CsvSource:
         good = good.with_columns(pl.Series("_n", order))
         return pl.concat([good, bad], how="diagonal").sort("_n").drop("_n")
 
-    def _parse_block(self, block: bytes, first_line: int) -> pl.DataFrame:
-        """Rows of a block: ``line``, ``_end`` (its last line), ``raw``, ``_row`` (not blank),
-        the bar columns and ``parse_reason``."""
+    def _parse_block(self, block: bytes, first_line: int, newlines: int) -> pl.DataFrame:
+        """Rows of a block holding ``newlines`` newline bytes: ``line``, ``_end`` (its last
+        line), ``raw``, ``_row`` (not blank), the bar columns and ``parse_reason``."""
         cols, ncols = self.layout.columns, self.layout.ncols
         df = self._split(block).rename({f"_f{i}": c for i, c in enumerate(cols)})
         given = {"symbol": self.symbol, "timeframe": self.timeframe, "adj_close": None}
         df = df.with_columns(
             pl.lit(v, pl.String).alias(c) for c, v in given.items() if v or c not in cols
         )
-        last_line = first_line - 1 + block.count(b"\n") + (not block.endswith(b"\n"))
+        last_line = first_line - 1 + newlines + (not block.endswith(b"\n"))
         if b'"' in block:  # a quoted field may hold newlines: a record spans 1 + that many lines
             span = pl.col("raw").str.count_matches("\n", literal=True).cast(pl.Int64) + 1
             end = first_line - 1 + span.cum_sum()
@@ -225,7 +234,7 @@ class CsvSource:
             end.alias("_end"),
             row.alias("_row"),
             pl.col("symbol", "timeframe").str.strip_chars(),
-            *(pl.col(c).str.strip_chars().cast(pl.Float64, strict=False) for c in _TYPED),
+            *(_number(df[c]) for c in _TYPED),
             (pl.col("adj_close").str.strip_chars() != "").fill_null(False).alias("_adj_given"),
         ).with_columns((pl.col("_end") - span + 1).alias("line"))
         # a quote left open swallows the block's last newline: its record never ended

@@ -134,5 +134,9 @@ def parse_ts(layout: CsvLayout, frame: pl.DataFrame) -> pl.DataFrame:
     texts = frame.select(stamp.alias("text"), year.cast(pl.Int32, strict=False).alias("year"))
     ts = _parse(texts["text"], formats)
     wrapped = (ts.dt.year() != texts["year"]).fill_null(False)
-    far = wrapped | (ts.is_null() & texts["text"].str.contains(_LONG_YEAR).fill_null(False))
-    return pl.DataFrame({"_ts": ts.set(wrapped, None), "_ts_far": far})
+    far = wrapped
+    if ts.null_count():  # only an unparsed stamp can hide a long year
+        far = far | (ts.is_null() & texts["text"].str.contains(_LONG_YEAR).fill_null(False))
+    if wrapped.any():
+        ts = ts.set(wrapped, None)
+    return pl.DataFrame({"_ts": ts, "_ts_far": far})

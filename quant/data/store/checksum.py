@@ -1,12 +1,14 @@
 """Content checksums: an order-independent 128-bit multiset hash of a table's rows.
 
 Each row hashes to two 64-bit lanes (splitmix64 over every column's value bits, null flags,
-the column position and name; the kernel is ``quant.core.hashing.multiset_hash``); a
-table's checksum is the per-lane sum modulo 2**64. So an append adds the new rows' sums,
-an upsert subtracts the replaced rows' and adds the new ones, and a rollback reuses the
-target version's checksum without reading data. The hash depends only on the stored values
-(not file layout or row order) and is computed with our own code over numpy arrays and
-hashlib, so it is stable across library versions.
+the column position and name; the kernel is ``quant.core.hashing.multiset_hash``, computed
+column by column with ``mix_column`` straight from the Arrow buffers, each distinct string
+hashed once; the numpy twin runs when JIT is disabled); a table's checksum is the per-lane
+sum modulo 2**64. So an append adds the new rows' sums, an upsert subtracts the replaced
+rows' and adds the new ones, and a rollback reuses the target version's checksum without
+reading data. The hash depends only on the stored values (not file layout or row order) and
+is computed with our own code over numpy arrays and hashlib, so it is stable across library
+versions.
 """
 
 from __future__ import annotations
@@ -26,6 +28,41 @@ _CHUNK = 1_000_000  # rows hashed per kernel call (bounds the temporary arrays)
 
 def _digest64(value: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(value, digest_size=8).digest(), "little")
+
+
+_EMPTY_U8 = np.zeros(0, dtype=np.uint8)
+_EMPTY_U64 = np.zeros(0, dtype=np.uint64)
+_EMPTY_I64 = np.zeros(0, dtype=np.int64)
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+        or pa.types.is_string_view(t)
+        or pa.types.is_binary_view(t)
+    )
+
+
+def _unview(col: pa.Array) -> pa.Array:
+    """View-layout strings/binaries as their large form (what hashing reads)."""
+    t = col.type
+    if pa.types.is_string_view(t) or pa.types.is_binary_view(t):
+        return col.cast(pa.large_string() if pa.types.is_string_view(t) else pa.large_binary())
+    return col
+
+
+def _digests(values: pa.Array) -> np.ndarray:
+    """The 64-bit digest of each string/bytes value (nulls: 0, never read)."""
+    return np.array(
+        [
+            0 if v is None else _digest64(v.encode() if isinstance(v, str) else v)
+            for v in values.to_pylist()
+        ],
+        dtype=np.uint64,
+    )
 
 
 def _value_bits(col: pa.Array) -> np.ndarray:
@@ -79,8 +116,56 @@ def _columns(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         col = table.column(i).combine_chunks()
         valid[i] = np.asarray(col.is_valid(), dtype=np.uint8)
         bits[i] = np.where(valid[i] == 1, _value_bits(col), np.uint64(0))  # nulls: 0 bits
-        salts[i] = _digest64(f"{i}:{field.name}".encode())
+        salts[i] = _salt(i, field.name)
     return bits, valid, salts
+
+
+def _salt(position: int, name: str) -> np.uint64:
+    return np.uint64(_digest64(f"{position}:{name}".encode()))
+
+
+def _buffer_bits(col: pa.Array) -> np.ndarray:
+    """The uint64 view of a 64-bit fixed-width array's value buffer (no copy)."""
+    buf = col.buffers()[1]
+    return np.frombuffer(buf, dtype=np.uint64, count=col.offset + len(col))[col.offset :]
+
+
+def _fold(col: pa.Array, salt: np.uint64, lane_a: np.ndarray, lane_b: np.ndarray) -> None:
+    """Fold one column into the lanes, reading fixed-width values in place and hashing
+    each distinct string once (the same value bits as :func:`_value_bits`)."""
+    t = col.type
+    valid = _EMPTY_U8
+    if col.null_count:
+        valid = np.asarray(col.is_valid()).view(np.uint8)
+    bits, index, table, mode = _EMPTY_U64, _EMPTY_I64, _EMPTY_U64, hashing.PLAIN
+    if pa.types.is_float64(t):
+        bits, mode = _buffer_bits(col), hashing.FLOAT
+    elif (pa.types.is_integer(t) or pa.types.is_temporal(t)) and t.bit_width == 64:
+        bits = _buffer_bits(col)
+    elif _is_text(t) or (
+        pa.types.is_dictionary(t) and _is_text(t.value_type) and not col.dictionary.null_count
+    ):
+        enc = col if pa.types.is_dictionary(t) else pc.dictionary_encode(_unview(col))
+        table = _digests(_unview(enc.dictionary))
+        index = np.asarray(enc.indices.fill_null(0), dtype=np.int64)
+        mode = hashing.GATHER
+    else:
+        bits = _value_bits(col)
+    hashing.mix_column(lane_a, lane_b, bits, index, table, valid, salt, mode)
+
+
+def _column_lanes(table: pa.Table, weights: np.ndarray | None) -> tuple[int, int]:
+    """(lane A sum, lane B sum) of ``table``: ``multiset_hash`` folded column by column."""
+    n = table.num_rows
+    lane_a = np.full(n, hashing.SEED_A, dtype=np.uint64)
+    lane_b = np.full(n, hashing.SEED_B, dtype=np.uint64)
+    for i, field in enumerate(table.schema):
+        col = table.column(i)
+        col = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+        _fold(col, _salt(i, field.name), lane_a, lane_b)
+    if weights is not None:  # uint64 products wrap, like the kernel's
+        lane_a, lane_b = lane_a * weights, lane_b * weights
+    return int(lane_a.sum(dtype=np.uint64)), int(lane_b.sum(dtype=np.uint64))
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -125,15 +210,17 @@ class Checksum:
     def of(cls, table: pa.Table, weights: np.ndarray | None = None) -> Checksum:
         """Checksum of a table's rows (each row counted ``weights[i]`` times if given)."""
         total = cls()
-        kernel = numpy_multiset_hash if DISABLED else hashing.multiset_hash
         for start in range(0, table.num_rows, _CHUNK):
             chunk = table.slice(start, _CHUNK)
-            bits, valid, salts = _columns(chunk)
-            if weights is None:
-                w = np.ones(chunk.num_rows, dtype=np.uint64)
-            else:
+            w = None
+            if weights is not None:
                 w = weights[start : start + chunk.num_rows].astype(np.uint64)
-            a, b = kernel(bits, valid, salts, w)
+            if DISABLED:
+                bits, valid, salts = _columns(chunk)
+                ones = np.ones(chunk.num_rows, dtype=np.uint64)
+                a, b = numpy_multiset_hash(bits, valid, salts, ones if w is None else w)
+            else:
+                a, b = _column_lanes(chunk, w)
             total = total + cls(int(a), int(b))
         return total
 
