@@ -21,10 +21,12 @@ import sys
 import time
 
 import dagster as dg
+import polars as pl
 from tqdm import tqdm
 
 from assets import dagster_home
 from assets.definitions import defs
+from assets.live.resource import LiveResource
 
 # (job name, human description). Later capabilities append their step here.
 STEPS: list[tuple[str, str]] = [
@@ -37,6 +39,11 @@ STEPS: list[tuple[str, str]] = [
     ("optimization_job", "grid-search sma_crossover on SPX daily bars (12 candidates)"),
     # after bars_job: pair hedge ratio, spread AR(1), pairs backtest, Sharpe posterior, anomalies
     ("models_job", "fit the pair models, backtest pairs_spread, Sharpe posterior, anomalies"),
+    # after bars_job: the live job trades ORCL's first LIVE_BARS bars into the ledger
+    (
+        "live_job",
+        "replay ORCL's first 120 daily bars through the live job (sma 3/8) into the ledger",
+    ),
     # keep last: pins every dataset the steps above wrote, as one snapshot
     ("snapshot", "snapshot every dataset's latest version"),
 ]
@@ -45,6 +52,28 @@ STEPS: list[tuple[str, str]] = [
 # Dagster's console logger defaults to DEBUG; the demo's terminal shows the progress bar,
 # one line per step and warnings; every run's full log (INFO, quant's lines) is in the UI.
 _QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+#: The live step: symbol, strategy parameters (short windows, so orders come early), bars.
+LIVE_SYMBOL, LIVE_PARAMS, LIVE_BARS = "ORCL", {"fast": "3", "slow": "8"}, 120
+
+
+def _live_config() -> dict:
+    """Run config of the live step: trade up to LIVE_SYMBOL's LIVE_BARS-th bar of bars_1d.
+
+    The job trades every stored bar after the ledger's last one, so a re-run of the demo
+    trades nothing twice; ``make live`` then carries on from that bar.
+    """
+    live = {"symbols": [LIVE_SYMBOL], "params": LIVE_PARAMS}
+    spec = LiveResource(**live).spec()
+    store = spec.open_store()
+    version = store.latest_version(spec.dataset)
+    bars = store.read(spec.dataset, version=version).filter(pl.col("symbol") == LIVE_SYMBOL)
+    bar_ts = bars.get_column("ts").cast(pl.Int64).sort()[LIVE_BARS - 1]
+    return {
+        "ops": {"live_bar": {"config": {"bar_ts": int(bar_ts), "version": version}}},
+        "resources": {"live": {"config": live}},
+    }
 
 
 def _instance() -> dg.DagsterInstance:
@@ -64,7 +93,7 @@ def _run(
         instance=instance,
         partition_key=key,
         raise_on_error=False,
-        run_config=_QUIET,
+        run_config=_QUIET | (_live_config() if job.name == "live_job" else {}),
         tags={"quant/demo": step},
     )
     if not result.success:
