@@ -45,7 +45,8 @@ def atr_step(state: tuple, high: float, low: float, close: float) -> tuple:
             return (n, count, close, total, value), np.nan
         value = total / n
     else:
-        value = (value * (n - 1) + tr) * (1.0 / n)
+        # value * (n-1)/n + tr/n: one multiply-add on the bar-to-bar chain (tr/n is off it)
+        value = value * ((n - 1) / n) + tr * (1.0 / n)
     return (n, count, close, total, value), value
 
 
@@ -74,8 +75,8 @@ def atr(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, n: int = 
     """Average true range (TA-Lib ``ATR``: SMA of the first n true ranges, then Wilder).
 
     True range = max(high-low, |prev close-high|, |prev close-low|), from the second bar.
-    Wilder step ``atr = (atr*(n-1) + tr) * (1/n)`` (a multiply by the reciprocal keeps a
-    division out of the bar-to-bar dependency chain; within 1e-15 of TA-Lib).
+    Wilder step ``atr = atr*((n-1)/n) + tr*(1/n)`` (one multiply-add on the bar-to-bar
+    dependency chain; TA-Lib's ``(atr*(n-1) + tr)/n`` differs by rounding only, ~1e-15).
     Warm-up: n NaN. Units: price. A bar with any non-finite input is skipped.
     """
     h, lo, c = same_shape(high=high, low=low, close=close)
