@@ -36,16 +36,7 @@ def setup_logging(log_dir: Path | None = None, level: str = "INFO") -> None:
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=False,
-    )
-    root = logging.getLogger("quant")
-    root.handlers.clear()
-    root.setLevel(level)
-    root.propagate = False
+    root = _configure([*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter], level)
     console = logging.StreamHandler(sys.stderr)
     console.setFormatter(
         structlog.stdlib.ProcessorFormatter(
@@ -82,12 +73,20 @@ def route_to_host(level: str = "INFO") -> None:
     :func:`setup_logging` afterwards configures the CLI form again.
     """
     global _configured
+    rendered = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.format_exc_info,
+        structlog.dev.ConsoleRenderer(colors=False, pad_event_to=0),
+    ]
+    _configure(rendered, level)
+    _configured = None
+
+
+def _configure(processors: list[Any], level: str) -> logging.Logger:
+    """structlog over the stdlib ``quant`` logger with ``processors``; that logger reset
+    (no handlers, ``level``, not propagating) and returned."""
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.format_exc_info,
-            structlog.dev.ConsoleRenderer(colors=False, pad_event_to=0),
-        ],
+        processors=processors,
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
@@ -96,7 +95,7 @@ def route_to_host(level: str = "INFO") -> None:
     root.handlers.clear()
     root.setLevel(level)
     root.propagate = False
-    _configured = None
+    return root
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

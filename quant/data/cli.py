@@ -20,18 +20,6 @@ data_app = new_app("Versioned datasets: history, time travel, rollback, tags.")
 snapshot_app = new_app("Named sets of dataset versions.")
 data_app.add_typer(snapshot_app, name="snapshot")
 
-VERSION_COLUMNS = [
-    "version",
-    "timestamp",
-    "operation",
-    "rows_added",
-    "rows_removed",
-    "rows_total",
-    "author",
-    "message",
-    "checksum",
-]
-
 NameArg = Annotated[str, typer.Argument(help="Dataset name, e.g. bars_1d.", show_default=False)]
 TagArg = Annotated[str, typer.Argument(help="Tag name, e.g. golden.", show_default=False)]
 MessageOpt = Annotated[str, typer.Option("--message", "-m", help="Note recorded with it.")]
@@ -69,6 +57,8 @@ def list_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @data_app.command("versions")
 def versions_cmd(ctx: typer.Context, name: NameArg, as_json: JsonOpt = False) -> None:
     """A dataset's history with the metadata of every commit."""
+    from quant.data.store.metadata import VERSION_COLUMNS
+
     infos = [i.to_dict() for i in open_store(ctx).versions(name)]
     emit(infos, as_json, None if as_json else VERSION_COLUMNS)
 

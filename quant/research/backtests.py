@@ -137,13 +137,24 @@ def backtest(
     **costs: Any,
 ) -> Backtest:
     """Backtest a strategy on a bars frame or a dataset of the active lake (see module doc)."""
-    if isinstance(bars_or_dataset, str):
-        bars, v = lk.load_pinned(bars_or_dataset, symbols, start, end, version, tag)
-        source = {"dataset": bars_or_dataset, "version": v}
-    else:
-        bars, source = bars_or_dataset, {}
+    bars, source = bars_and_source(bars_or_dataset, symbols, start, end, version, tag)
     result = run_backtest(strategy, bars, params, config(**costs))
     return Backtest(result, bars, source)
+
+
+def bars_and_source(
+    bars_or_dataset: pl.DataFrame | str,
+    symbols: str | Sequence[str] | None = None,
+    start: str | date | None = None,
+    end: str | date | None = None,
+    version: int | None = None,
+    tag: str | None = None,
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """The bars to run on and where they came from (``{dataset, version}``; {} for a frame)."""
+    if not isinstance(bars_or_dataset, str):
+        return bars_or_dataset, {}
+    bars, v = lk.load_pinned(bars_or_dataset, symbols, start, end, version, tag)
+    return bars, {"dataset": bars_or_dataset, "version": v}
 
 
 @dataclass(frozen=True)

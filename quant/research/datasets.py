@@ -20,6 +20,7 @@ import polars as pl
 
 from quant.backtest.bars import load_bars
 from quant.data.store import DatasetStore, VersionInfo
+from quant.data.store.metadata import VERSION_COLUMNS
 from quant.research.tables import frame_html
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -135,18 +136,7 @@ def _day(value: str | date | None) -> date | None:
 
 
 def _info_rows(infos: Iterable[VersionInfo]) -> pl.DataFrame:
-    cols = (
-        "version",
-        "timestamp",
-        "operation",
-        "rows_added",
-        "rows_removed",
-        "rows_total",
-        "author",
-        "message",
-        "checksum",
-        "code_version",
-    )
+    cols = (*VERSION_COLUMNS, "code_version")
     rows = [{k: getattr(i, k) for k in cols} | {"lineage": str(i.lineage or "")} for i in infos]
     return pl.DataFrame(rows)
 

@@ -58,25 +58,16 @@ def _price_traces(
     if t is None:
         return
     done = t.filter(pl.col("exit_ts").is_not_null())
-    fig.add_trace(
-        go.Scatter(
-            x=t["entry_ts"],
-            y=t["entry_price"],
-            name="entry",
-            mode="markers",
-            marker={"symbol": "triangle-up", "size": 9, "color": "green"},
-        ),
-        **where,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=done["exit_ts"],
-            y=done["exit_price"],
-            name="exit",
-            mode="markers",
-            marker={"symbol": "triangle-down", "size": 9, "color": "red"},
-        ),
-        **where,
+    entries = _markers(t["entry_ts"], t["entry_price"], "entry", "triangle-up", "green")
+    exits = _markers(done["exit_ts"], done["exit_price"], "exit", "triangle-down", "red")
+    fig.add_trace(entries, **where)
+    fig.add_trace(exits, **where)
+
+
+def _markers(x: Any, y: Any, name: str, symbol: str, color: str, size: int = 9) -> go.Scatter:
+    """A marker-only trace (entries, exits, flags)."""
+    return go.Scatter(
+        x=x, y=y, name=name, mode="markers", marker={"symbol": symbol, "size": size, "color": color}
     )
 
 
@@ -231,26 +222,10 @@ def anomaly_figure(flags: pl.DataFrame) -> go.Figure:
         go.Scatter(x=df["ts"], y=df["close"], name="close", mode="lines", line={"width": 1})
     )
     k = df.filter(pl.col("flag"))
-    fig.add_trace(
-        go.Scatter(
-            x=k["ts"],
-            y=k["close"],
-            name="kalman flag",
-            mode="markers",
-            marker={"color": "red", "size": 9, "symbol": "x"},
-        )
-    )
+    fig.add_trace(_markers(k["ts"], k["close"], "kalman flag", "x", "red"))
     if "zscore_flag" in df.columns:
         z = df.filter(pl.col("zscore_flag"))
-        fig.add_trace(
-            go.Scatter(
-                x=z["ts"],
-                y=z["close"],
-                name="z-score flag",
-                mode="markers",
-                marker={"color": "orange", "size": 7, "symbol": "circle-open"},
-            )
-        )
+        fig.add_trace(_markers(z["ts"], z["close"], "z-score flag", "circle-open", "orange", 7))
     sym = df["symbol"][0] if df.height else ""
     return fig.update_layout(
         **_LAYOUT | {"height": 450}, title=f"{sym} anomalies", yaxis_type="log"

@@ -21,10 +21,10 @@ from typing import Any
 
 import polars as pl
 
+from quant.config import load_settings
 from quant.live.halt import RECOVERY_STEPS, HaltSwitch
 from quant.live.ledger import Ledger
-from quant.research import datasets as lk
-from quant.research.backtests import Backtest, config
+from quant.research.backtests import Backtest, bars_and_source, config
 from quant.research.tables import frame_html, mapping_frame
 
 __all__ = [
@@ -70,23 +70,19 @@ def replay(
     a new temporary folder if None); returns the run like a backtest."""
     from quant.live.replay import replay as _replay
 
-    if isinstance(bars_or_dataset, str):
-        bars, v = lk.load_pinned(bars_or_dataset, symbols, start, end, version)
-        source = {"dataset": bars_or_dataset, "version": v}
-    else:
-        bars, source = bars_or_dataset, {}
+    bars, source = bars_and_source(bars_or_dataset, symbols, start, end, version)
     folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="quant-replay-"))
     result = _replay(strategy, bars, folder, params, config(**costs))
     return Replay(result, bars, source, str(folder))
 
 
 def _url(ledger: str | Path | Replay | None) -> str | None:
+    """A SQLAlchemy URL for ``ledger`` (a Replay's or a bare folder -> its SQLite file, as
+    ``QUANT_LEDGER`` maps one); None for the settings' ledger."""
     if ledger is None:
         return None
-    if isinstance(ledger, Replay):
-        ledger = ledger.workdir
-    text = str(ledger)
-    return text if "://" in text else f"sqlite:///{Path(text).resolve() / 'live.db'}"
+    folder = ledger.workdir if isinstance(ledger, Replay) else ledger
+    return load_settings(ledger=str(folder)).ledger_url()
 
 
 @contextmanager

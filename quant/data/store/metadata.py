@@ -20,6 +20,20 @@ from typing import Any
 PREFIX = "quant."
 
 
+#: The VersionInfo fields a version listing shows (``quant data versions``, ``qr.versions``).
+VERSION_COLUMNS = (
+    "version",
+    "timestamp",
+    "operation",
+    "rows_added",
+    "rows_removed",
+    "rows_total",
+    "author",
+    "message",
+    "checksum",
+)
+
+
 @dataclass(frozen=True)
 class VersionInfo:
     """One version of a dataset: what was written, by whom, from what, with which checksum."""
