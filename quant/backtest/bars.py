@@ -50,6 +50,10 @@ class BarArrays:
         """(n_bars, n_symbols)."""
         return self.close.shape
 
+    def columns(self) -> dict[str, np.ndarray]:
+        """Every symbol's columns at once: name -> float64[n, S] (OHLCV, then the extras)."""
+        return {c: getattr(self, c) for c in PRICE_COLUMNS} | dict(self.extra)
+
     def column(self, j: int) -> Mapping[str, np.ndarray]:
         """One symbol's 1-D OHLCV arrays (NaN where it has no bar), copied only when read."""
         return _Column(self, j)

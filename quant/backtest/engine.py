@@ -1,8 +1,9 @@
 """``run_backtest``: strategy + bars + params + config -> records, equity and metrics.
 
 The engine only prepares arrays (bars aligned per symbol, the strategy's features, past-only
-sigma/ADV) and calls the one compiled simulator ``quant.core.sim.loop.simulate``; every
-decision, fill, fee, slippage and risk rule happens inside it, as it will in the live job.
+sigma/ADV) and calls the simulator's loop (``quant.core.sim.loop``) compiled for this
+strategy and the parts of the loop its config uses (``specialised``); every decision, fill,
+fee, slippage and risk rule happens inside it, in the same source the live job runs.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from quant.backtest.metrics import Metrics, compute_metrics
 from quant.core.records import empty_fills, empty_orders, empty_trades
 from quant.core.sim import layout as lay
 from quant.core.sim.book import finish_open_trades
-from quant.core.sim.loop import ROOM_PER_SYMBOL, record_counts, simulate
+from quant.core.sim.loop import ROOM_PER_SYMBOL, plan_for, record_counts, specialised
 from quant.core.sim.market import rolling_market_stats
+from quant.core.streaming import panel_features
 from quant.errors import QuantError
 
 if TYPE_CHECKING:  # polars loads lazily: a run on BarArrays never imports it
@@ -98,9 +100,15 @@ def _records_frame(rec: np.ndarray, symbols, ts, bar_cols) -> pl.DataFrame:
 
 
 def _features(mod: ModuleType, bars: BarArrays, params: Any) -> np.ndarray:
-    """float64[n, S, K]: the strategy's features per symbol, computed on its own bars only."""
+    """float64[n, S, K]: the strategy's features per symbol, computed on its own bars only.
+
+    A strategy that declares its features as indicator specs, on bars without gaps, gets
+    them over all symbols at once (``panel_features``: same numbers, one pass per spec).
+    """
     n, n_sym = bars.shape
     complete = not np.isnan(bars.close).any()  # every symbol has every bar: no NaN prefill
+    if complete and hasattr(mod, "feature_specs"):
+        return panel_features(mod.feature_specs(params), bars.columns())
     out: np.ndarray | None = None
     for j in range(n_sym):
         col = bars.column(j)
@@ -182,6 +190,7 @@ def run_backtest(
     state = np.ascontiguousarray(np.tile(state0, (n_sym, 1)).reshape(n_sym, -1))
     out = (np.empty(n), np.empty(n), np.empty((n, n_sym)), np.zeros(n, dtype=np.int8))
     stats = (sigma, mu, adv)
+    simulate = specialised(mod.decide, plan_for(cvec))
     start = 0
     while True:
 
@@ -189,7 +198,7 @@ def run_backtest(
             return x[start:] if x.shape[0] == n else x
 
         stop = simulate(
-            mod.decide, tuple(tail(x) for x in price), tuple(tail(x) for x in stats),
+            None, tuple(tail(x) for x in price), tuple(tail(x) for x in stats),
             tail(day), tail(feats), pvec, state, cvec, costs, (*recs, book, acct),
             tuple(tail(x) for x in out),
         )  # fmt: skip

@@ -13,11 +13,18 @@ kernel's cache on its own file's timestamp, so editing a function that a kernel 
 from another file (a fill rule, a risk limit) would leave the caller's stale machine code
 in use; a new key per code version rules that out. Old keys are never read again and
 can be deleted (``rm -rf ~/.cache/quant/numba``).
+
+Kernels built by a factory (the simulator specialised on a strategy, ``njit_closure``)
+capture compiled functions; numba keys such a closure's cache entry on a pickle of what it
+captures, which differs in every process, so it would never be served from disk. Their
+entries are keyed instead on a name the factory gives (plus, as for every kernel, the code
+key above).
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 import sys
 from collections.abc import Callable
@@ -25,6 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numba
+from numba.core.caching import FunctionCache
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,6 +63,45 @@ def cache_dir() -> Path:
 if not DISABLED:
     # read by numba when each @njit(cache=True) function is decorated, so set before any is
     numba.config.CACHE_DIR = str(cache_dir())
+
+
+class _KeyedCache(FunctionCache):
+    """numba's on-disk cache with the closure part of the index key replaced by ``key``."""
+
+    def __init__(self, py_func: Callable[..., Any], key: str) -> None:
+        super().__init__(py_func)
+        self._key = key
+
+    def _index_key(self, sig: Any, codegen: Any) -> tuple:
+        code = hashlib.sha256(self._py_func.__code__.co_code).hexdigest()
+        return (sig, codegen.magic_tuple(), (code, hashlib.sha256(self._key.encode()).hexdigest()))
+
+
+def function_key(fn: Callable[..., Any]) -> str:
+    """A name for a (compiled) function that is the same in every process: its module,
+    qualified name and a hash of its source (so a strategy outside ``SOURCES`` counts too)."""
+    py = getattr(fn, "py_func", fn)
+    try:
+        src = inspect.getsource(py).encode()
+    except (OSError, TypeError):  # no source file (defined in a REPL): the name alone
+        src = b""
+    return f"{py.__module__}.{py.__qualname__}:{hashlib.blake2b(src, digest_size=8).hexdigest()}"
+
+
+def njit_closure(fn: F, key: str, signature: Any = None) -> F:
+    """Compile a closure built by a factory, cached on disk under ``key`` (module doc).
+
+    ``key`` must name everything the closure captures. With ``signature`` it is compiled
+    for that signature only (on this call); without, lazily for the types it is called with.
+    """
+    if DISABLED:
+        return fn
+    disp = numba.njit(fn)
+    disp._cache = _KeyedCache(disp.py_func, key)  # numba's own cache, our index key
+    if signature is not None:
+        disp.compile(signature)
+        disp.disable_compile()
+    return disp
 
 
 def njit(*args: Any, **kwargs: Any) -> Any:

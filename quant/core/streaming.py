@@ -198,6 +198,29 @@ def batch_features(specs: tuple[Indicator, ...], bars: Mapping[str, np.ndarray])
     return np.ascontiguousarray(np.column_stack(cols))
 
 
+def panel_features(specs: tuple[Indicator, ...], bars: Mapping[str, np.ndarray]) -> np.ndarray:
+    """float64[n, S, K]: :func:`batch_features` of every symbol, in the simulator's layout.
+
+    ``bars`` columns are float64[n, S] with a bar for every symbol at every row (no gaps to
+    skip). Each column read is transposed once to float64[S, n], each symbol's row goes
+    through the 1-D kernels into float64[S, K, n], which is transposed in one pass (a write per symbol and feature straight
+    into [n, S, K] would touch every cache line S x K times); column s equals
+    ``batch_features`` of symbol s alone, bit for bit.
+    """
+    specs = _checked(specs)
+    n, n_sym = np.shape(bars["close"])
+    by_symbol = np.empty((n_sym, len(specs), n))
+    rows: dict[str, np.ndarray] = {}  # column name -> float64[S, n], each symbol contiguous
+    for k, ind in enumerate(specs):
+        x = rows.get(ind.column)
+        if x is None:
+            x = rows[ind.column] = np.ascontiguousarray(np.transpose(bars[ind.column]), np.float64)
+        fn = KERNELS[ind.kernel][1]
+        for j in range(n_sym):
+            by_symbol[j, k] = x[j] if fn is None else fn(x[j], int(ind.n))
+    return np.ascontiguousarray(by_symbol.transpose(2, 0, 1))
+
+
 def stream_init(specs: tuple[Indicator, ...], n_symbols: int) -> np.ndarray:
     """float64[S, W]: every symbol's fresh streaming state (the specs' init states, flat)."""
     row = _layout(tuple(specs))[1]

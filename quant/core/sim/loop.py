@@ -28,12 +28,14 @@ continues exactly where the last one stopped (the live driver resumes this way).
 
 from __future__ import annotations
 
+import functools
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import types
 
-from quant.core.jit import njit
+from quant.core.jit import function_key, njit, njit_closure
 from quant.core.records import (
     ORDER_MARKET,
     ROLE_ENTRY,
@@ -229,9 +231,165 @@ _SIG = types.int64(
 )
 
 
-@njit(_SIG)
-def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io, out):
+class Plan(NamedTuple):
+    """Which optional parts of the loop a configuration uses (compile-time constants).
+
+    A part switched off is one whose code would do nothing for that configuration, so a
+    loop compiled without it gives identical results (``tests/core/sim/test_specialised.py``).
+    """
+
+    same_close: bool  # C_FILL_TIMING == FILL_SAME_CLOSE: a second fill pass at the close
+    vol_halt: bool  # C_VOL_HALT > 0: per-symbol volatility HALT
+    max_exposure: bool  # C_MAX_EXPOSURE > 0: working entries count toward exposure
+
+
+#: the general loop: every part compiled in, whatever the configuration
+FULL_PLAN = Plan(True, True, True)
+
+
+def plan_for(cfg: np.ndarray) -> Plan:
+    """The parts of the loop the config vector ``cfg`` (layout ``C_*``) needs."""
+    return Plan(
+        same_close=int(cfg[C_FILL_TIMING]) == FILL_SAME_CLOSE,
+        vol_halt=cfg[C_VOL_HALT] > 0.0,
+        max_exposure=cfg[C_MAX_EXPOSURE] > 0.0,
+    )
+
+
+def _loop(call_decide, plan: Plan):
+    """The bar loop's source, with the decision call and the plan's parts fixed (see module doc).
+
+    ``call_decide(decide, feat_row, position, state_row, params)`` is how a decision is made:
+    the first-class ``decide`` argument (general loop) or one strategy's function compiled in
+    (specialised loop, which numba can inline). ``plan`` fields become constants, so the code
+    of a part switched off is dropped by the compiler.
+    """
+    same_close, vol_halt, max_exposure = plan
+
+    def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io, out):
+        """Run the bar loop; returns -1 when done, or the bar it paused before for record room."""
+        c_ = bars[3]
+        orders, fills, trades, book, acct = book_io
+        equity, exposure, targets, halt = out
+        n, n_sym = c_.shape
+        n_feat = feats.shape[2]
+        n_state = state.shape[1]
+        close_out = int(cfg[C_HALT_ACTION]) == HALT_ACTION_CLOSE
+        at_close = int(cfg[C_FILL_TIMING]) == FILL_SAME_CLOSE
+        # config read once: a read inside the loop is redone after every store (aliasing)
+        max_daily, max_dd, max_consec = cfg[C_MAX_DAILY_LOSS], cfg[C_MAX_DRAWDOWN], cfg[C_MAX_CONSEC]
+        max_exp, max_vol, ppy = cfg[C_MAX_EXPOSURE], cfg[C_VOL_HALT], cfg[C_PPY]
+        b0 = int(acct[A_BAR0])
+        # account scalars only this loop writes: kept in locals, written through to acct
+        last_day, day_start, peak = acct[A_LAST_DAY], acct[A_DAY_START], acct[A_PEAK]
+        eq_last, code = acct[A_EQUITY], int(acct[A_HALT])
+        room = ROOM_PER_SYMBOL * n_sym
+        used = np.zeros(n_sym)  # units traded per symbol within the current bar
+        for t in range(n):
+            if (
+                orders.shape[0] - acct[A_N_ORDERS] < room
+                or fills.shape[0] - acct[A_N_FILLS] < room
+                or trades.shape[0] - acct[A_N_TRADES] < room
+            ):
+                acct[A_BAR0] = b0 + t  # pause before bar t: the driver grows the records
+                return t
+            new_day = day[t] != last_day
+            if new_day:
+                day_start = acct[A_DAY_START] = eq_last
+                last_day = acct[A_LAST_DAY] = day[t]
+            for s in range(n_sym):
+                c = c_[t, s]
+                if math.isnan(c):
+                    continue
+                used[s] = 0.0
+                if (
+                    book[s, B_SLOT_EXIT] >= 0.0
+                    or book[s, B_SLOT_ENTRY] >= 0.0
+                    or book[s, B_SLOT_SL] >= 0.0
+                    or book[s, B_SLOT_TP] >= 0.0
+                ):
+                    _process_orders(
+                        bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t, False,
+                        used,
+                    )  # fmt: skip
+                book[s, B_LAST_CLOSE] = c
+            eq, gross = _mark(book, acct)
+            peak = acct[A_PEAK] = max(peak, eq)
+            before = code
+            code = account_halt(
+                before, new_day, eq, day_start, peak, acct[A_CONSEC],
+                max_daily, max_dd, max_consec,
+            )  # fmt: skip
+            acct[A_HALT] = code
+            if code != HALT_NONE and before == HALT_NONE:
+                for s in range(n_sym):
+                    halt_symbol(orders, book, acct, s, t + b0, close_out)
+            bar_halt = code
+            committed = gross
+            if max_exposure and max_exp > 0.0:
+                for s in range(n_sym):
+                    committed += pending_entry(orders, book, s, book[s, B_LAST_CLOSE])
+            for s in range(n_sym):
+                c = c_[t, s]
+                if math.isnan(c):
+                    targets[t, s] = math.nan
+                    continue
+                f_row = borrowed_row(feats, (t * n_sym + s) * n_feat)  # feats[t, s], state[s]
+                s_row = borrowed_row(state, s * n_state)
+                tgt = call_decide(decide, f_row, book[s, B_POS], s_row, params)
+                targets[t, s] = tgt
+                if vol_halt:
+                    sig = stats[0][stat_row(stats[0], t), s]
+                    if volatility_halt(sig, ppy, max_vol):
+                        if book[s, B_VOL_HALTED] == 0.0:
+                            book[s, B_VOL_HALTED] = 1.0
+                            halt_symbol(orders, book, acct, s, t + b0, close_out)
+                        if bar_halt == HALT_NONE:
+                            bar_halt = HALT_VOLATILITY
+                        continue
+                    book[s, B_VOL_HALTED] = 0.0
+                if code != HALT_NONE or math.isnan(tgt):
+                    continue
+                committed += act_on_target(
+                    stats, cfg, costs, orders, book, acct, s, t, tgt, c, eq, committed
+                )
+            if same_close and at_close:
+                for s in range(n_sym):
+                    if not math.isnan(c_[t, s]):
+                        _process_orders(
+                            bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t,
+                            True, used,
+                        )  # fmt: skip
+                eq, gross = _mark(book, acct)
+            eq_last = acct[A_EQUITY] = eq
+            equity[t] = eq
+            exposure[t] = gross / eq if eq > 0.0 else math.nan
+            halt[t] = bar_halt
+            if acct[A_OVERFLOW] != 0.0:
+                return t
+        acct[A_BAR0] = b0 + n
+        return -1
+
+    return simulate
+
+
+def _call_argument(decide, feat, position, state, params):
+    """The general loop's decision: the first-class function passed in."""
+    return decide(feat, position, state, params)
+
+
+@functools.cache
+def _general():
+    """The general loop, compiled on first use for the explicit signature ``_SIG``."""
+    return njit_closure(_loop(njit(inline="always", cache=False)(_call_argument), FULL_PLAN), "general",
+                        _SIG)  # fmt: skip
+
+
+def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io, out) -> int:
     """Run the bar loop; returns -1 when done, or the bar it paused before for record room.
+
+    The general loop: every part compiled in, ``decide`` a first-class function of type
+    ``DecideType``, so one compiled loop serves every strategy (the live job calls it).
 
     It pauses before a bar when any record array has fewer than ``ROOM_PER_SYMBOL * S`` free
     rows (more than one bar can write); the caller grows the arrays and calls again with the
@@ -244,97 +402,20 @@ def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io
     costs: float64[S, N_COST]; book_io = (orders, fills, trades, book, acct) (in/out);
     out = (equity[n], exposure[n], targets[n, S], halt[n]).
     """
-    c_ = bars[3]
-    orders, fills, trades, book, acct = book_io
-    equity, exposure, targets, halt = out
-    n, n_sym = c_.shape
-    n_feat = feats.shape[2]
-    n_state = state.shape[1]
-    timing = int(cfg[C_FILL_TIMING])
-    close_out = int(cfg[C_HALT_ACTION]) == HALT_ACTION_CLOSE
-    b0 = int(acct[A_BAR0])
-    room = ROOM_PER_SYMBOL * n_sym
-    used = np.zeros(n_sym)  # units traded per symbol within the current bar
-    for t in range(n):
-        if (
-            orders.shape[0] - acct[A_N_ORDERS] < room
-            or fills.shape[0] - acct[A_N_FILLS] < room
-            or trades.shape[0] - acct[A_N_TRADES] < room
-        ):
-            acct[A_BAR0] = b0 + t  # pause before bar t: the driver grows the records, resumes
-            return t
-        new_day = day[t] != acct[A_LAST_DAY]
-        if new_day:
-            acct[A_DAY_START] = acct[A_EQUITY]
-            acct[A_LAST_DAY] = day[t]
-        for s in range(n_sym):
-            c = c_[t, s]
-            if math.isnan(c):
-                continue
-            used[s] = 0.0
-            if (
-                book[s, B_SLOT_EXIT] >= 0.0
-                or book[s, B_SLOT_ENTRY] >= 0.0
-                or book[s, B_SLOT_SL] >= 0.0
-                or book[s, B_SLOT_TP] >= 0.0
-            ):
-                _process_orders(
-                    bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t, False, used
-                )
-            book[s, B_LAST_CLOSE] = c
-        eq, gross = _mark(book, acct)
-        acct[A_PEAK] = max(acct[A_PEAK], eq)
-        before = int(acct[A_HALT])
-        code = account_halt(
-            before, new_day, eq, acct[A_DAY_START], acct[A_PEAK], acct[A_CONSEC],
-            cfg[C_MAX_DAILY_LOSS], cfg[C_MAX_DRAWDOWN], cfg[C_MAX_CONSEC],
-        )  # fmt: skip
-        acct[A_HALT] = code
-        if code != HALT_NONE and before == HALT_NONE:
-            for s in range(n_sym):
-                halt_symbol(orders, book, acct, s, t + b0, close_out)
-        bar_halt = code
-        committed = gross
-        if cfg[C_MAX_EXPOSURE] > 0.0:
-            for s in range(n_sym):
-                committed += pending_entry(orders, book, s, book[s, B_LAST_CLOSE])
-        for s in range(n_sym):
-            c = c_[t, s]
-            if math.isnan(c):
-                targets[t, s] = math.nan
-                continue
-            f_row = borrowed_row(feats, (t * n_sym + s) * n_feat)  # feats[t, s], state[s]
-            tgt = decide(f_row, book[s, B_POS], borrowed_row(state, s * n_state), params)
-            targets[t, s] = tgt
-            vh = volatility_halt(stats[0][stat_row(stats[0], t), s], cfg[C_PPY], cfg[C_VOL_HALT])
-            if vh:
-                if book[s, B_VOL_HALTED] == 0.0:
-                    book[s, B_VOL_HALTED] = 1.0
-                    halt_symbol(orders, book, acct, s, t + b0, close_out)
-                if bar_halt == HALT_NONE:
-                    bar_halt = HALT_VOLATILITY
-                continue
-            book[s, B_VOL_HALTED] = 0.0
-            if code != HALT_NONE or math.isnan(tgt):
-                continue
-            committed += act_on_target(
-                stats, cfg, costs, orders, book, acct, s, t, tgt, c, eq, committed
-            )
-        if timing == FILL_SAME_CLOSE:
-            for s in range(n_sym):
-                if not math.isnan(c_[t, s]):
-                    _process_orders(
-                        bars, stats, cfg, costs, orders, fills, trades, book, acct, s, t, True, used
-                    )
-            eq, gross = _mark(book, acct)
-        acct[A_EQUITY] = eq
-        equity[t] = eq
-        exposure[t] = gross / eq if eq > 0.0 else math.nan
-        halt[t] = bar_halt
-        if acct[A_OVERFLOW] != 0.0:
-            return t
-    acct[A_BAR0] = b0 + n
-    return -1
+    return _general()(decide, bars, stats, day, feats, params, state, cfg, costs, book_io, out)
+
+
+@functools.cache
+def specialised(decide, plan: Plan):
+    """``simulate`` compiled for one strategy's ``decide`` and one ``plan`` (same arguments,
+    ``decide`` ignored): the decision is a direct call numba can inline and the parts the
+    plan switches off are not compiled in. Compiled on first call, cached on disk."""
+
+    def call_fixed(_decide, feat, position, state, params):
+        return decide(feat, position, state, params)
+
+    return njit_closure(_loop(njit(inline="always", cache=False)(call_fixed), plan),
+                        f"{function_key(decide)}|{plan}")  # fmt: skip
 
 
 def record_counts(acct: np.ndarray) -> tuple[int, int, int]:
