@@ -203,8 +203,9 @@ def panel_features(specs: tuple[Indicator, ...], bars: Mapping[str, np.ndarray])
 
     ``bars`` columns are float64[n, S] with a bar for every symbol at every row (no gaps to
     skip). Each column read is transposed once to float64[S, n], each symbol's row goes
-    through the 1-D kernels into float64[S, K, n], which is transposed in one pass (a write per symbol and feature straight
-    into [n, S, K] would touch every cache line S x K times); column s equals
+    through the 1-D kernels into float64[S, K, n], which is transposed in one pass (a
+    write per symbol and feature straight into [n, S, K] would touch every cache line
+    S x K times); column s equals
     ``batch_features`` of symbol s alone, bit for bit.
     """
     specs = _checked(specs)

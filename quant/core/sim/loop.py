@@ -277,7 +277,8 @@ def _loop(call_decide, plan: Plan):
         close_out = int(cfg[C_HALT_ACTION]) == HALT_ACTION_CLOSE
         at_close = int(cfg[C_FILL_TIMING]) == FILL_SAME_CLOSE
         # config read once: a read inside the loop is redone after every store (aliasing)
-        max_daily, max_dd, max_consec = cfg[C_MAX_DAILY_LOSS], cfg[C_MAX_DRAWDOWN], cfg[C_MAX_CONSEC]
+        max_daily, max_dd = cfg[C_MAX_DAILY_LOSS], cfg[C_MAX_DRAWDOWN]
+        max_consec = cfg[C_MAX_CONSEC]
         max_exp, max_vol, ppy = cfg[C_MAX_EXPOSURE], cfg[C_VOL_HALT], cfg[C_PPY]
         b0 = int(acct[A_BAR0])
         # account scalars only this loop writes: kept in locals, written through to acct
@@ -381,8 +382,8 @@ def _call_argument(decide, feat, position, state, params):
 @functools.cache
 def _general():
     """The general loop, compiled on first use for the explicit signature ``_SIG``."""
-    return njit_closure(_loop(njit(inline="always", cache=False)(_call_argument), FULL_PLAN), "general",
-                        _SIG)  # fmt: skip
+    call = njit(inline="always", cache=False)(_call_argument)
+    return njit_closure(_loop(call, FULL_PLAN), "general", _SIG)
 
 
 def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io, out) -> int:
@@ -414,8 +415,8 @@ def specialised(decide, plan: Plan):
     def call_fixed(_decide, feat, position, state, params):
         return decide(feat, position, state, params)
 
-    return njit_closure(_loop(njit(inline="always", cache=False)(call_fixed), plan),
-                        f"{function_key(decide)}|{plan}")  # fmt: skip
+    call = njit(inline="always", cache=False)(call_fixed)
+    return njit_closure(_loop(call, plan), f"{function_key(decide)}|{plan}")
 
 
 def record_counts(acct: np.ndarray) -> tuple[int, int, int]:
