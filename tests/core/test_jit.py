@@ -63,3 +63,44 @@ def test_a_fresh_process_writes_compiled_kernels_into_the_keyed_folder(tmp_path)
     keyed = tmp_path / jit.code_key()
     assert out.stdout.strip() == str(keyed)
     assert any(keyed.rglob("*.nbi")), "no numba index written in the keyed folder"
+
+
+_TWO_STRATEGIES = """
+import json, numpy as np
+from quant.backtest.bars import from_arrays
+from quant.backtest.config import BacktestConfig
+from quant.backtest.engine import run_backtest
+from quant.core.sim.loop import plan_for, specialised
+from strategies import rsi_mean_reversion, sma_crossover
+c = 100 + np.cumsum(np.random.default_rng(0).normal(0, 1, 3000))
+b = from_arrays(np.arange(3000) * 86400 * 10**9, c)
+out = {}
+for mod in (sma_crossover, rsi_mean_reversion):
+    r = run_backtest(mod, b)
+    k = specialised(mod.decide, plan_for(BacktestConfig().to_vector()))
+    out[mod.NAME] = [float(r.equity[-1]), len(r.trades), sum(k.stats.cache_hits.values()),
+                     sum(k.stats.cache_misses.values())]
+print(json.dumps(out))
+"""
+
+
+def test_specialised_loops_are_served_from_disk_in_a_fresh_process_each_its_own(tmp_path):
+    import json
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    env.pop("QUANT_DISABLE_JIT", None)
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", _TWO_STRATEGIES], env=env, capture_output=True,
+                text=True, check=True,
+            ).stdout
+        )
+        for _ in range(2)
+    ]  # fmt: skip
+    first, second = runs
+    for name in ("sma_crossover", "rsi_mean_reversion"):
+        assert first[name][:2] == second[name][:2]  # same trades from the cached machine code
+        assert first[name][2:] == [0, 1]  # compiled in the first process
+        assert second[name][2:] == [1, 0]  # loaded, not compiled, in the second
+    assert first["sma_crossover"][:2] != first["rsi_mean_reversion"][:2]
