@@ -77,27 +77,31 @@ class _KeyedCache(FunctionCache):
         return (sig, codegen.magic_tuple(), (code, hashlib.sha256(self._key.encode()).hexdigest()))
 
 
-def function_key(fn: Callable[..., Any]) -> str:
+def function_key(fn: Callable[..., Any]) -> str | None:
     """A name for a (compiled) function that is the same in every process: its module,
-    qualified name and a hash of its source (so a strategy outside ``SOURCES`` counts too)."""
+    qualified name and a hash of its source file (so a strategy outside ``SOURCES``, and the
+    helpers in its file, count too); None when it has no source file (typed in a REPL)."""
     py = getattr(fn, "py_func", fn)
     try:
-        src = inspect.getsource(py).encode()
-    except (OSError, TypeError):  # no source file (defined in a REPL): the name alone
-        src = b""
-    return f"{py.__module__}.{py.__qualname__}:{hashlib.blake2b(src, digest_size=8).hexdigest()}"
+        src = Path(inspect.getfile(py)).read_bytes()
+    except (OSError, TypeError):
+        return None
+    digest = hashlib.blake2b(src, digest_size=8).hexdigest()
+    return f"{py.__module__}.{py.__qualname__}:{digest}"
 
 
-def njit_closure(fn: F, key: str, signature: Any = None) -> F:
+def njit_closure(fn: F, key: str | None, signature: Any = None) -> F:
     """Compile a closure built by a factory, cached on disk under ``key`` (module doc).
 
-    ``key`` must name everything the closure captures. With ``signature`` it is compiled
-    for that signature only (on this call); without, lazily for the types it is called with.
+    ``key`` must name everything the closure captures; None compiles it in memory only.
+    With ``signature`` it is compiled for that signature only (on this call); without,
+    lazily for the types it is called with.
     """
     if DISABLED:
         return fn
     disp = numba.njit(fn)
-    disp._cache = _KeyedCache(disp.py_func, key)  # numba's own cache, our index key
+    if key is not None:
+        disp._cache = _KeyedCache(disp.py_func, key)  # numba's own cache, our index key
     if signature is not None:
         disp.compile(signature)
         disp.disable_compile()

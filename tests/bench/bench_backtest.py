@@ -29,7 +29,7 @@ from quant.backtest.engine import new_account, new_book, run_backtest
 from quant.core.indicators import sma
 from quant.core.jit import njit
 from quant.core.records import empty_fills, empty_orders, empty_trades
-from quant.core.sim.loop import simulate
+from quant.core.sim.loop import plan_for, simulate, specialised
 from quant.core.sim.market import rolling_market_stats
 from strategies import sma_crossover
 
@@ -125,8 +125,10 @@ def minimal_loop(o, c, fast, slow, qty, fee, cash):
     return total, trades
 
 
-def kernel_only(bars: BarArrays, cfg: BacktestConfig):
-    """Time just the compiled simulator on prepared inputs (features and stats precomputed)."""
+def kernel_only(bars: BarArrays, cfg: BacktestConfig, general: bool = False):
+    """Time just the compiled simulator on prepared inputs (features and stats precomputed):
+    the loop specialised on the strategy and config (what ``run_backtest`` runs), or the
+    general loop (``decide`` a first-class function, every part compiled in; the live job's)."""
     p = sma_crossover.Params(**PARAMS)
     n, k = bars.shape
     feats = np.empty((n, k, 2))
@@ -136,14 +138,19 @@ def kernel_only(bars: BarArrays, cfg: BacktestConfig):
     day = np.ascontiguousarray(bars.ts // (86_400 * 10**9))
     cap = 256 + n * k // 8
     price = (bars.open, bars.high, bars.low, bars.close, bars.volume)
+    cvec = cfg.to_vector()
+    if general:
+        sim, decide = simulate, sma_crossover.decide
+    else:
+        sim, decide = specialised(sma_crossover.decide, plan_for(cvec)), None
 
     def once():
         book_io = (empty_orders(cap), empty_fills(cap), empty_trades(cap), new_book(k),
                    new_account(cfg.cash))  # fmt: skip
         out = (np.empty(n), np.empty(n), np.empty((n, k)), np.zeros(n, dtype=np.int8))
         state = np.full((k, 2), np.nan)
-        simulate(sma_crossover.decide, price, stats, day, feats, sma_crossover.params_array(p),
-                 state, cfg.to_vector(), cfg.cost_matrix(bars.symbols), book_io, out)  # fmt: skip
+        sim(decide, price, stats, day, feats, sma_crossover.params_array(p), state, cvec,
+            cfg.cost_matrix(bars.symbols), book_io, out)  # fmt: skip
         return out[0][-1]
 
     return median_time(once)
@@ -176,9 +183,22 @@ def vectorbt_run(bars: BarArrays):
         )  # fmt: skip
         return pf
 
+    def end_to_end():  # vectorbt's own indicators and crossings, then the simulation
+        fast = vbt.MA.run(close, FAST, short_name="fast")
+        slow = vbt.MA.run(close, SLOW, short_name="slow")
+        e2 = fast.ma_crossed_above(slow).vbt.fshift(1, fill_value=False)
+        x2 = fast.ma_crossed_below(slow).vbt.fshift(1, fill_value=False)
+        return vbt.Portfolio.from_signals(
+            close, e2, x2, price=opens, size=QTY, size_type="amount", fees=FEE,
+            init_cash=CASH, cash_sharing=True, group_by=True, freq="1min",
+        )  # fmt: skip
+
     once()  # compile
+    end_to_end()
     t, pf = median_time(once)
-    return t, float(pf.value().iloc[-1]), int(pf.trades.count())
+    t_e2e, pf_e2e = median_time(end_to_end)
+    assert int(pf_e2e.trades.count()) == int(pf.trades.count())
+    return t, float(pf.value().iloc[-1]), int(pf.trades.count()), t_e2e
 
 
 def backtrader_run(bars: BarArrays) -> tuple[float, float, int]:
@@ -270,6 +290,7 @@ def row(name: str, bars: int, seconds: float) -> dict:
 
 def print_table(rows: list[dict], ref: str) -> None:
     base = next(r["bars_per_s"] for r in rows if r["run"] == ref)
+    print(f"load average {os.getloadavg()[0]:.2f}")
     print(f"\n{'run':44s} {'bars':>10s} {'median s':>10s} {'bars/s':>14s} {'vs ' + ref:>16s}")
     for r in rows:
         print(f"{r['run']:44s} {r['bars']:>10d} {r['seconds']:>10.4f} {r['bars_per_s']:>14,.0f} "
@@ -283,19 +304,22 @@ def test_throughput_against_vectorbt_and_a_minimal_loop(k):
     run_backtest(sma_crossover, bars, PARAMS, CONFIG)  # warm (numba cache, first-call costs)
     t_engine, res = median_time(lambda: run_backtest(sma_crossover, bars, PARAMS, CONFIG))
     t_kernel, _ = kernel_only(bars, CONFIG)
+    t_kgeneral, _ = kernel_only(bars, CONFIG, general=True)
     t_full, full = median_time(lambda: run_backtest(sma_crossover, bars, PARAMS, FULL))
     t_kfull, _ = kernel_only(bars, FULL)
     minimal_loop(bars.open, bars.close, FAST, SLOW, QTY, FEE, CASH / k)
     t_min, (min_eq, min_trades) = median_time(
         lambda: minimal_loop(bars.open, bars.close, FAST, SLOW, QTY, FEE, CASH / k)
     )
-    t_vbt, vbt_eq, vbt_trades = vectorbt_run(bars)
+    t_vbt, vbt_eq, vbt_trades, t_vbt_e2e = vectorbt_run(bars)
     rows = [
         row("quant run_backtest (sma, fees)", total, t_engine),
         row("quant simulator kernel only (sma, fees)", total, t_kernel),
+        row("quant general loop kernel only (sma, fees)", total, t_kgeneral),
         row("quant run_backtest, all features on", total, t_full),
         row("quant simulator kernel only, all features on", total, t_kfull),
         row("vectorbt Portfolio.from_signals", total, t_vbt),
+        row("vectorbt MA.run + crossings + from_signals", total, t_vbt_e2e),
         row("minimal fused numba loop", total, t_min),
     ]
     print(f"\n== sma_crossover, {N:,} bars x {k} symbol(s)")

@@ -104,3 +104,24 @@ def test_specialised_loops_are_served_from_disk_in_a_fresh_process_each_its_own(
         assert first[name][2:] == [0, 1]  # compiled in the first process
         assert second[name][2:] == [1, 0]  # loaded, not compiled, in the second
     assert first["sma_crossover"][:2] != first["rsi_mean_reversion"][:2]
+
+
+def test_function_key_follows_the_source_file_and_is_none_without_one(tmp_path):
+    import importlib.util
+
+    path = tmp_path / "user_strategy.py"
+
+    def load():
+        spec = importlib.util.spec_from_file_location("user_strategy", path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod.decide
+
+    path.write_text("def helper(x):\n    return x\n\ndef decide(x):\n    return helper(x)\n")
+    before = jit.function_key(load())
+    assert before is not None and before.startswith("user_strategy.decide:")
+    path.write_text("def helper(x):\n    return -x\n\ndef decide(x):\n    return helper(x)\n")
+    assert jit.function_key(load()) != before  # a helper in the same file changed
+    namespace: dict = {}
+    exec("def decide(x):\n    return x\n", namespace)  # typed in a REPL: no file
+    assert jit.function_key(namespace["decide"]) is None
