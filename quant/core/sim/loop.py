@@ -216,13 +216,6 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
             book[s, slot] = -1.0
 
 
-@njit
-def _to_exposure(gross: np.ndarray, equity: np.ndarray, n: int) -> None:
-    """gross[:n] (notional) becomes gross exposure / equity in place (NaN where equity <= 0)."""
-    for t in range(n):
-        gross[t] = gross[t] / equity[t] if equity[t] > 0.0 else math.nan
-
-
 _SIG = types.int64(
     DecideType,
     types.UniTuple(F8_2D, 5),
@@ -300,7 +293,6 @@ def _loop(call_decide, plan: Plan):
                 or trades.shape[0] - acct[A_N_TRADES] < room
             ):
                 acct[A_BAR0] = b0 + t  # pause before bar t: the driver grows the records
-                _to_exposure(exposure, equity, t)
                 return t
             new_day = day[t] != last_day
             if new_day:
@@ -329,8 +321,7 @@ def _loop(call_decide, plan: Plan):
                 before, new_day, eq, day_start, peak, acct[A_CONSEC],
                 max_daily, max_dd, max_consec,
             )  # fmt: skip
-            if code != before:
-                acct[A_HALT] = code
+            acct[A_HALT] = code
             if code != HALT_NONE and before == HALT_NONE:
                 for s in range(n_sym):
                     halt_symbol(orders, book, acct, s, t + b0, close_out)
@@ -373,12 +364,10 @@ def _loop(call_decide, plan: Plan):
                 eq, gross = _mark(book, acct)
             eq_last = acct[A_EQUITY] = eq
             equity[t] = eq
-            exposure[t] = gross  # divided by equity after the loop (off the bar's path)
+            exposure[t] = gross / eq if eq > 0.0 else math.nan
             halt[t] = bar_halt
             if acct[A_OVERFLOW] != 0.0:
-                _to_exposure(exposure, equity, t + 1)
                 return t
-        _to_exposure(exposure, equity, n)
         acct[A_BAR0] = b0 + n
         return -1
 
