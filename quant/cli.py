@@ -9,7 +9,6 @@ polars, DuckDB, pyarrow and the engine are imported inside the command bodies.
 from __future__ import annotations
 
 import sys
-from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
 
@@ -40,6 +39,8 @@ app.add_typer(live_app, name="live")  # quant live ...
 
 def _version(value: bool) -> None:
     if value:
+        from importlib.metadata import version  # about 20 ms: only for --version
+
         typer.echo(f"quant {version('quant')}")
         raise typer.Exit()
 
