@@ -8,8 +8,8 @@ polars, DuckDB, pyarrow and the engine are imported inside the command bodies.
 
 from __future__ import annotations
 
+import gc
 import sys
-from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
 
@@ -40,6 +40,8 @@ app.add_typer(live_app, name="live")  # quant live ...
 
 def _version(value: bool) -> None:
     if value:
+        from importlib.metadata import version  # about 20 ms: only for --version
+
         typer.echo(f"quant {version('quant')}")
         raise typer.Exit()
 
@@ -81,9 +83,21 @@ def samples_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         raise QuantError("some shipped samples are missing or have unexpected row counts")
 
 
+#: Cyclic-GC thresholds while a command runs. Start-up allocates a few million long-lived
+#: objects (numba's typing tables, polars, pydantic models) and the default (700, 10, 10)
+#: runs full collections over them that free nothing; 100k new objects between young
+#: collections still collects cycles in long commands (live, optimize) without that cost.
+GC_THRESHOLDS = (100_000, 50, 100)
+
+
 def main() -> None:
     """Console entry point: run the app; a QuantError, or an I/O or storage error that no
-    layer below named (disk full, read-only folder), becomes a message and exit code 2."""
+    layer below named (disk full, read-only folder), becomes a message and exit code 2.
+
+    GC: :data:`GC_THRESHOLDS` while running, and every object frozen once the command is
+    done, so interpreter teardown skips full collections over the whole heap (together
+    about a quarter of a warm ``quant backtest``; docs/performance.md)."""
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         app()
     except QuantError as err:
@@ -97,3 +111,5 @@ def main() -> None:
             raise
         typer.echo(f"error: {describe(err)}", err=True)
         sys.exit(2)
+    finally:
+        gc.freeze()  # the process exits next: its objects need no more cycle collection

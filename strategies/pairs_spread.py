@@ -22,7 +22,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from quant.core.indicators.inputs import IndicatorInputError
 from quant.core.jit import njit
-from quant.core.sim.layout import DECIDE_SIG
 
 NAME = "pairs_spread"
 N_STATE = 1
@@ -71,7 +70,7 @@ def init_state(p: Params) -> np.ndarray:
     return np.zeros(N_STATE)
 
 
-@njit(DECIDE_SIG)
+@njit  # no eager signature: compiled (or loaded from cache) when first used
 def decide(feat: np.ndarray, position: float, state: np.ndarray, params: np.ndarray) -> float:
     """+1 below -entry, -1 above +entry (if short), 0 inside +-exit, else NaN (hold)."""
     z = feat[0]

@@ -12,7 +12,6 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from quant.core.jit import njit
-from quant.core.sim.layout import DECIDE_SIG
 from quant.core.streaming import Indicator, derive_features
 
 NAME = "rsi_mean_reversion"
@@ -57,7 +56,7 @@ def init_state(p: Params) -> np.ndarray:
     return np.zeros(N_STATE)
 
 
-@njit(DECIDE_SIG)
+@njit  # no eager signature: compiled (or loaded from cache) when first used
 def decide(feat: np.ndarray, position: float, state: np.ndarray, params: np.ndarray) -> float:
     """+1 oversold, -1 overbought (if short), 0 once back past the exit level, else NaN."""
     r = feat[0]

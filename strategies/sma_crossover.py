@@ -13,7 +13,6 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from quant.core.jit import njit
-from quant.core.sim.layout import DECIDE_SIG
 from quant.core.streaming import Indicator, derive_features
 
 NAME = "sma_crossover"
@@ -55,7 +54,7 @@ def init_state(p: Params) -> np.ndarray:
     return np.full(N_STATE, np.nan)
 
 
-@njit(DECIDE_SIG)
+@njit  # no eager signature: compiled (or loaded from cache) when first used
 def decide(feat: np.ndarray, position: float, state: np.ndarray, params: np.ndarray) -> float:
     """+1 on a cross above, 0 (or -1 with ``short``) on a cross below, else NaN."""
     f, s = feat[0], feat[1]

@@ -12,7 +12,6 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from quant.core.jit import njit
-from quant.core.sim.layout import DECIDE_SIG
 from quant.core.streaming import Indicator, derive_features
 
 NAME = "zscore_reversion"
@@ -54,7 +53,7 @@ def init_state(p: Params) -> np.ndarray:
     return np.zeros(N_STATE)
 
 
-@njit(DECIDE_SIG)
+@njit  # no eager signature: compiled (or loaded from cache) when first used
 def decide(feat: np.ndarray, position: float, state: np.ndarray, params: np.ndarray) -> float:
     """+1 below -entry, -1 above +entry (if short), 0 inside +-exit, else NaN."""
     z = feat[0]

@@ -11,6 +11,7 @@ backtests_job = dg.define_asset_job(
     "backtests_job",
     selection=backtest_assets,
     description="Backtest every bar-based strategy on one symbol's bars_1d (per partition).",
+    executor_def=dg.in_process_executor,  # no step process: it would load everything again
 )
 optimization_job = dg.define_asset_job(
     "optimization_job",

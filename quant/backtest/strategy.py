@@ -2,8 +2,10 @@
 
 A strategy is a module with ``NAME``, a frozen pydantic ``Params``, ``N_STATE``,
 ``params_array(p) -> float64[:]``, ``features(bars: Mapping[str, float64[:]], p) -> float64[n, K]``,
-``init_state(p) -> float64[N_STATE]`` and ``decide`` (a numba function of signature
-``quant.core.sim.layout.DECIDE_SIG``).
+``init_state(p) -> float64[N_STATE]`` and ``decide`` (a numba function called with the types
+of ``quant.core.sim.layout.DECIDE_SIG``; declared ``@njit`` without that eager signature, so
+importing a strategy compiles nothing: numba compiles it, or loads it from the cache, the
+first time the simulator receives it).
 
 The documented way to get ``features`` is one declaration, ``feature_specs(p) ->
 tuple[quant.core.streaming.Indicator, ...]``, and ``features, features_init, features_step =

@@ -32,6 +32,8 @@ from quant.core.records import empty_fills, empty_orders, empty_trades
 from quant.core.sim.loop import plan_for, simulate, specialised
 from quant.core.sim.market import rolling_market_stats
 from strategies import sma_crossover
+from tests.bench.first_call import breakdown, print_breakdown
+from tests.bench.first_call import env as _env
 
 ROOT = Path(__file__).resolve().parents[2]
 N = 1_000_000
@@ -238,13 +240,6 @@ def backtrader_run(bars: BarArrays) -> tuple[float, float, int]:
     return t, value, trades
 
 
-def _env(**extra: str) -> dict[str, str]:
-    """The child's environment: Python may write bytecode, as on a user's machine (some
-    sandboxes set PYTHONDONTWRITEBYTECODE, which recompiles every module's source at import)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return env | extra
-
-
 def first_call_seconds(cache_dir: str) -> dict[str, float]:
     """A fresh interpreter importing the engine and running a 2000-bar backtest twice.
 
@@ -359,13 +354,24 @@ def test_first_call_in_a_fresh_process_cold_and_warm_cache(tmp_path):
         warm_runs = [first_call_seconds(cache) for _ in range(REPEAT)]
         warm = {k: statistics.median(r[k] for r in warm_runs) for k in parts}
         cli_warm = statistics.median(cli_seconds(cache, lake) for _ in range(REPEAT))
+    cli_colds = []
+    for _ in range(REPEAT):
+        with tempfile.TemporaryDirectory() as cache:
+            cli_colds.append(cli_seconds(cache, lake))
+    cli_cold = statistics.median(cli_colds)
+    args = ["backtest", "sma_crossover", "--symbol", "ORCL"]
     with tempfile.TemporaryDirectory() as cache:
-        cli_cold = cli_seconds(cache, lake)
+        where = {"empty cache": breakdown(args, cache, lake)}
+        where["warm cache"] = breakdown(args, cache, lake)
     print("\nfirst call in a fresh process (2000-bar sma_crossover), seconds; "
           "first = numba cache load (warm) or compile (cold) + one run")  # fmt: skip
     print(f"{'cache':8s}" + "".join(f"{k:>10s}" for k in parts))
     for name, r in (("empty", cold), ("warm", warm)):
         print(f"{name:8s}" + "".join(f"{r[k]:10.2f}" for k in parts))
     print(f"quant backtest sma_crossover --symbol ORCL (shipped data, whole process): "
-          f"empty cache {cli_cold:.2f}s, warm cache {cli_warm:.2f}s (goals 5 s / 1 s)")  # fmt: skip
+          f"empty cache {cli_cold:.2f}s, warm cache {cli_warm:.2f}s (goals 5 s / 1 s; medians of "
+          f"{REPEAT}; load average {os.getloadavg()[0]:.2f})")  # fmt: skip
+    print("where its time goes (one run each; module bodies by package, numba cache loads and "
+          "compiles, the rest; tests/bench/first_call.py)")  # fmt: skip
+    print_breakdown(where)
     assert cold["steady"] > 0 and warm["steady"] > 0

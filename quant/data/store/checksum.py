@@ -17,7 +17,6 @@ import hashlib
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from quant.core import hashing
 from quant.core.jit import DISABLED
@@ -92,7 +91,7 @@ def _value_bits(col: pa.Array) -> np.ndarray:
         or pa.types.is_binary(t)
         or (pa.types.is_large_binary(t))
     ):
-        enc = pc.dictionary_encode(col)
+        enc = col.dictionary_encode()
         table = np.array(
             [
                 _digest64(v.as_py().encode() if isinstance(v.as_py(), str) else v.as_py())
@@ -145,7 +144,7 @@ def _fold(col: pa.Array, salt: np.uint64, lane_a: np.ndarray, lane_b: np.ndarray
     elif _is_text(t) or (
         pa.types.is_dictionary(t) and _is_text(t.value_type) and not col.dictionary.null_count
     ):
-        enc = col if pa.types.is_dictionary(t) else pc.dictionary_encode(_unview(col))
+        enc = col if pa.types.is_dictionary(t) else _unview(col).dictionary_encode()
         table = _digests(_unview(enc.dictionary))
         index = np.asarray(enc.indices.fill_null(0), dtype=np.int64)
         mode = hashing.GATHER

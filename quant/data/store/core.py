@@ -22,9 +22,8 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import polars as pl
 import pyarrow as pa
 from deltalake import DeltaTable
@@ -48,6 +47,9 @@ from quant.data.store.reads import (
 )
 from quant.data.store.refs import Refs
 from quant.data.store.schema import decode_schema, logical_schema
+
+if TYPE_CHECKING:  # DuckDB loads with the first relation: plain reads never import it
+    import duckdb
 
 META = "_quant"
 _COMMIT = re.compile(r"\d{20}\.json")
@@ -293,6 +295,8 @@ class StoreCore:
         con: duckdb.DuckDBPyConnection | None = None,
     ) -> duckdb.DuckDBPyRelation:
         """One version as a DuckDB relation over the Arrow dataset (filters pushed down)."""
+        import duckdb
+
         v = self.resolve(name, version=version, tag=tag, as_of=as_of)
         dt = self.open_table(name, v)
         # string_view columns: DuckDB pushes string filters down as string_view scalars

@@ -13,7 +13,6 @@ import socket
 import subprocess
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +82,8 @@ def code_version() -> str:
             return f"git:{sha}{'+dirty' if dirty else ''}"
     except (OSError, subprocess.SubprocessError):
         pass
+    from importlib.metadata import PackageNotFoundError, version  # only on this fallback
+
     try:
         return f"quant=={version('quant')}"
     except PackageNotFoundError:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as pads
 
 from quant.data.store.errors import InvalidWrite
 from quant.data.store.names import check_column
+
+if TYPE_CHECKING:  # pyarrow.dataset imports pandas: loaded only by the write that needs it
+    import pyarrow.dataset as pads
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class RowRange:
 
     def arrow_filter(self, ts_type: pa.DataType) -> pads.Expression:
         """The range as a pyarrow dataset filter (``ts_type``: the stored timestamp type)."""
+        import pyarrow.compute as pc
+
         expr = pc.field(self.symbol_column) == self.symbol
         if self.start is not None:
             expr = expr & (pc.field(self.ts_column) >= pa.scalar(_utc(self.start), ts_type))

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import polars as pl
 import pyarrow as pa
 
 from quant.data.store.errors import StoreError
 from quant.data.store.names import check_column
+
+if TYPE_CHECKING:  # DuckDB loads with the first relation: plain reads never import it
+    import duckdb
 
 Filters = pl.Expr | Sequence[tuple[str, str, Any]] | None
 
@@ -70,6 +72,8 @@ def polars_filter(filters: Filters) -> pl.Expr | None:
 
 def duckdb_filter(filters: Filters) -> duckdb.Expression | None:
     """The filters as one DuckDB expression (values are constants, never SQL text)."""
+    import duckdb
+
     if filters is None:
         return None
     if isinstance(filters, pl.Expr):
@@ -101,5 +105,6 @@ def logical_casts(logical: pa.Schema | None, schema: pl.Schema) -> dict[str, pl.
     """Casts turning stored dtypes (us timestamps) back into the logical ones (e.g. ns)."""
     if logical is None:
         return {}
-    target = pl.from_arrow(logical.empty_table()).schema
+    # from_batches, not empty_table(): the latter imports pandas (pyarrow's pandas shim)
+    target = pl.from_arrow(pa.Table.from_batches([], schema=logical)).schema
     return {n: dt for n, dt in target.items() if n in schema and schema[n] != dt}

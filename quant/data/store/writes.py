@@ -17,7 +17,6 @@ import polars as pl
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError
-from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
 from quant.data.store import metadata
 from quant.data.store.changes import changes, rehash, unchanged
@@ -83,6 +82,14 @@ def commit_write(
 ) -> int:
     """Commit one append/overwrite/upsert/replace and return the resulting version number
     (the current one when ``skip_unchanged`` found nothing to change)."""
+    from tenacity import (
+        RetryError,
+        Retrying,
+        retry_if_exception_type,
+        stop_after_attempt,
+        wait_random,
+    )
+
     attempts = URI_ATTEMPTS if store.is_uri else LOCAL_ATTEMPTS
     try:
         for attempt in Retrying(
