@@ -220,6 +220,8 @@ def worker_startup(lake: Path) -> dict[str, float]:
     factory = BacktestFactory("sma_crossover", BarsRef(str(lake), DATASET, 0, SYMBOL),
                               CONFIG.model_dump(mode="json"))  # fmt: skip
     params = [{"fast": 10, "slow": 60}, {"fast": 11, "slow": 60}]
+    if hasattr(factory, "arrays"):
+        factory.arrays()  # the parent's one load of the bars (run_optimization needs n_bars)
     with tempfile.TemporaryDirectory() as folder:
         t0 = time.perf_counter()
         ship = factory.for_workers(folder) if hasattr(factory, "for_workers") else factory
@@ -266,3 +268,23 @@ def test_spawned_worker_startup(worker_lake, monkeypatch):
     print(f"pool open -> first batch (one point per worker): 1 worker (in-process) {pool1:.2f}s, "
           f"2 spawned workers {pool2:.2f}s")  # fmt: skip
     assert med["steady"] > 0
+
+
+def test_optimiser_alone_on_the_worker_bars(worker_lake, monkeypatch):
+    """Ours only on SWEEP_WORKER_BARS (1M) bars, where vectorbt's broadcast does not fit."""
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    if N_WORKER == N:
+        pytest.skip("same bars as the vectorbt comparison")
+    times = {w: time.perf_counter() for w in (1, 2)}
+    found = {}
+    for w in times:
+        t0 = time.perf_counter()
+        found[w] = run_optimization(worker_lake, request(w))
+        times[w] = time.perf_counter() - t0
+    print(f"\n== the same grid on {N_WORKER:,} bars, ours only (one run each); "
+          f"load average {os.getloadavg()}")  # fmt: skip
+    for w, t in times.items():
+        print(f"quant run_optimization, {w} worker(s): {t:8.2f}s {len(POINTS) / t:8.1f} sets/s")
+    assert [c.metrics for c in found[1].search.candidates] == [
+        c.metrics for c in found[2].search.candidates
+    ]
