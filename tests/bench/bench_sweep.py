@@ -53,6 +53,7 @@ SLOWS = list(range(60, 256, 5))
 POINTS = [(f, s) for f in FASTS for s in SLOWS]  # the optimiser's (lexicographic) order
 SAMPLE = (0, 39, 333, 500, 777, 960, 999)  # grid points whose results are compared
 DATASET, SYMBOL = "bars_1m", "S0"
+pytestmark = pytest.mark.timeout(7200)  # a loaded 2-core machine needs more than the 600 s default
 
 
 def median_time(fn, repeat: int = REPEAT) -> tuple[float, object]:
