@@ -1,7 +1,7 @@
 """Sweeps: parameter sets per second for a 1,000-point SMA grid vs vectorbt's broadcast.
 
 The grid is sma_crossover ``fast=5:53:2`` x ``slow=60:255:5`` (25 x 40 = 1,000 points, all
-with fast < slow) on ``SWEEP_BARS`` (default 200k) one-minute bars of one symbol, the market of
+with fast < slow) on ``SWEEP_BARS`` (default 50k) one-minute bars of one symbol, the market of
 ``bench_backtest`` (fixed size 10 units, 0.1 % fees, no slippage, decision at the close of
 bar t filled at bar t+1's open). Ours is the optimiser's public API, ``run_optimization`` on
 a lake holding the bars (bars read once, every grid point backtested with its full metrics),
@@ -14,11 +14,13 @@ of ``SWEEP_BLOCK`` columns so the float MA outputs fit in memory), shifted one b
 of grid points. Also: what a spawned optimiser worker pays before its first backtest, on
 ``SWEEP_WORKER_BARS`` (1M) bars.
 
-Why 200k bars and not 1M: ``from_signals`` over 1,000 columns materialises the close
-broadcast to (bars x 1000) float64 for the portfolio and an int64 call sequence of the same
-shape, about 16 GB at 1M bars (plus 2 GB of signals), on a 24 GiB machine shared with other
-jobs; at 200k bars it needs about 4 GB. Its order records are sized to the signal count
-(``max_orders``): the default, bars x columns, would reserve 52 GB at 1M.
+Why 50k bars and not 1M: ``from_signals`` over 1,000 columns materialises its broadcast
+inputs (close, price, size, fees, ...) as (bars x 1000) float64 arrays plus an int64 call
+sequence of the same shape: at 200k bars the run was killed by the kernel's OOM killer at
+15 GB resident on this 24 GiB machine shared with other jobs; 1M would need several times
+that. Its order records are sized to the signal count (``max_orders``): the default, bars x
+columns, would reserve 52 GB at 1M bars. Ours runs the same grid on 1M bars alone
+(``test_optimiser_alone_on_the_worker_bars``).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from quant.data.store import DatasetStore
 from strategies import sma_crossover
 from tests.bench.bench_backtest import CASH, CONFIG, FEE, QTY, market
 
-N = int(os.environ.get("SWEEP_BARS", 200_000))  # vectorbt at 1M: see the module doc
+N = int(os.environ.get("SWEEP_BARS", 50_000))  # vectorbt at 1M: see the module doc
 N_WORKER = int(os.environ.get("SWEEP_WORKER_BARS", 1_000_000))
 REPEAT = int(os.environ.get("SWEEP_REPEAT", 3))
 BLOCK = int(os.environ.get("SWEEP_BLOCK", 100))
