@@ -10,10 +10,10 @@ temporary folder (removed when the pool closes) and hands the workers that light
 instead (the backtest factory writes its loaded bars there as ``.npy`` files, which the
 workers memory-map: they import neither polars nor the store and do not read the lake). The
 workers live as long as the pool, so every batch after the first (genetic generations,
-walk-forward windows) reuses them; each batch goes out in about four chunks per worker
-(so the import cost is paid once per worker, not per chunk). Workers are started with the ``spawn`` method (a process forked after
-``deltalake`` was used can hang). Results are returned in the order of
-the submitted candidates, never in completion order, so a search is identical serial or
+walk-forward windows) reuses them; each batch goes out in about four chunks per worker (the
+start cost is paid once per worker, not per chunk). Workers are started with the ``spawn``
+method (a process forked after ``deltalake`` was used can hang). Results are returned in the
+order of the submitted candidates, never in completion order, so a search is identical serial or
 parallel as long as the evaluator is deterministic. ``executor="dask"`` / ``"dask:ADDR"``
 sends the same work to a Dask cluster instead (``dask_pool.py``), with the same guarantee.
 """
