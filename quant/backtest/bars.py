@@ -11,9 +11,11 @@ offered to the strategy's ``features`` under its name next to the OHLCV columns.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -184,3 +186,28 @@ def load_bars(
 
 def _utc(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def save_arrays(bars: BarArrays, folder: str | Path) -> None:
+    """Write ``bars`` to ``folder``: one ``.npy`` per array and ``bars.json`` (symbols, extras)."""
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    arrays = {"ts": bars.ts, **{c: getattr(bars, c) for c in PRICE_COLUMNS}}
+    arrays |= {f"extra.{k}": v for k, v in bars.extra.items()}
+    for name, arr in arrays.items():
+        np.save(root / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
+    meta = {"symbols": list(bars.symbols), "extra": list(bars.extra)}
+    (root / "bars.json").write_text(json.dumps(meta))
+
+
+def load_arrays(folder: str | Path) -> BarArrays:
+    """Bars written by ``save_arrays``, memory-mapped copy-on-write (processes share the pages)."""
+    root = Path(folder)
+    meta = json.loads((root / "bars.json").read_text())
+
+    def read(name: str) -> np.ndarray:
+        return np.asarray(np.load(root / f"{name}.npy", mmap_mode="c", allow_pickle=False))
+
+    cols = {c: read(c) for c in PRICE_COLUMNS}
+    extra = {k: read(f"extra.{k}") for k in meta["extra"]}
+    return BarArrays(ts=read("ts"), symbols=tuple(meta["symbols"]), **cols, extra=extra)

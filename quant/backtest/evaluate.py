@@ -4,10 +4,16 @@ An *evaluator factory* is a small, picklable description of the work (e.g. a str
 a lake path, a dataset name and version, a symbol); ``build()`` loads what it needs (bars
 from the store) and returns the evaluator, ``(params, bar range) -> metrics dict`` (the range
 lets walk-forward search a training window without restarting the workers). Each worker
-process builds its evaluator once in its initializer, so bars are read from the store by the
-worker instead of being pickled to it. Workers are started with the ``spawn`` method (a
-process forked after ``deltalake`` was used can hang). Results are returned in the order of
-the submitted candidates, never in completion order, so a search is identical serial or
+process builds its evaluator once in its initializer; nothing big is pickled to it. A factory
+may offer ``for_workers(folder) -> factory``: the pool then calls it once in the parent with a
+temporary folder (removed when the pool closes) and hands the workers that lighter recipe
+instead (the backtest factory writes its loaded bars there as ``.npy`` files, which the
+workers memory-map: they import neither polars nor the store and do not read the lake). The
+workers live as long as the pool, so every batch after the first (genetic generations,
+walk-forward windows) reuses them; each batch goes out in about four chunks per worker (the
+start cost is paid once per worker, not per chunk). Workers are started with the ``spawn``
+method (a process forked after ``deltalake`` was used can hang). Results are returned in the
+order of the submitted candidates, never in completion order, so a search is identical serial or
 parallel as long as the evaluator is deterministic. ``executor="dask"`` / ``"dask:ADDR"``
 sends the same work to a Dask cluster instead (``dask_pool.py``), with the same guarantee.
 """
@@ -15,6 +21,7 @@ sends the same work to a Dask cluster instead (``dask_pool.py``), with the same 
 from __future__ import annotations
 
 import multiprocessing as mp
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
@@ -34,6 +41,12 @@ class EvaluatorFactory(Protocol):
 
 
 _worker_evaluator: Evaluator | None = None
+
+
+def worker_factory(factory: EvaluatorFactory, folder: str) -> EvaluatorFactory:
+    """What local workers get: ``factory.for_workers(folder)`` when the factory has it."""
+    prepare = getattr(factory, "for_workers", None)
+    return prepare(folder) if prepare is not None else factory
 
 
 def _init_worker(factory: EvaluatorFactory) -> None:
@@ -73,6 +86,7 @@ class EvaluationPool:
         self.kind, self.address = parse_executor(executor)
         self._serial: Evaluator | None = None
         self._executor: ProcessPoolExecutor | None = None
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
         self._dask: Any = None
 
     def __enter__(self) -> EvaluationPool:
@@ -83,11 +97,12 @@ class EvaluationPool:
         elif self.workers == 1:
             self._serial = self.factory.build()
         else:
+            self._folder = tempfile.TemporaryDirectory(prefix="quant-pool-")
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=mp.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(self.factory,),
+                initargs=(worker_factory(self.factory, self._folder.name),),
             )
         return self
 
@@ -100,6 +115,9 @@ class EvaluationPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
         if self._dask is not None:
             self._dask.close()
             self._dask = None

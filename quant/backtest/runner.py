@@ -1,9 +1,11 @@
 """The optimiser's bridge to the engine: pinned bars from the store, runs on bar ranges.
 
-``BarsRef`` names one symbol of one *version* of a bars dataset; a worker process loads it
-from the lake itself (nothing big is pickled). ``BacktestRunner`` holds the loaded bars and
-runs ``quant.backtest.engine.run_backtest`` on a bar range; ``BacktestFactory`` is the
-picklable recipe the evaluation pool hands to its workers.
+``BarsRef`` names one symbol of one *version* of a bars dataset; a Dask worker loads it from
+the lake itself (nothing big is pickled). ``BacktestRunner`` holds the loaded bars and runs
+``quant.backtest.engine.run_backtest`` on a bar range; ``BacktestFactory`` is the picklable
+recipe the evaluation pool hands to its workers. It loads the bars once per process; for
+the local process pool, ``for_workers`` writes them as ``.npy`` files (``SavedBars``) that
+every worker memory-maps, so a worker never imports polars, deltalake or the store.
 """
 
 from __future__ import annotations
@@ -19,12 +21,11 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from quant.backtest import strategy as strat
-from quant.backtest.bars import BarArrays, from_frame
+from quant.backtest.bars import BarArrays, from_frame, load_arrays, save_arrays
 from quant.backtest.config import BacktestConfig
 from quant.backtest.engine import BacktestResult, run_backtest, strategy_features
 from quant.backtest.evaluate import BarRange, Evaluator
 from quant.backtest.walkforward import Records
-from quant.data.store import DatasetStore
 from quant.errors import QuantError
 
 
@@ -73,6 +74,8 @@ class BarsRef:
         """The symbol's bars of that version (within the dates), aligned for the engine."""
         import polars as pl
 
+        from quant.data.store import DatasetStore  # here: workers on SavedBars never import it
+
         store = DatasetStore(self.lake)
         lf = store.scan(self.dataset, version=self.version).filter(pl.col("symbol") == self.symbol)
         if self.start is not None:
@@ -87,6 +90,17 @@ class BarsRef:
                 + (dates if self.start or self.end else "")
             )
         return from_frame(bars)
+
+
+@dataclass(frozen=True)
+class SavedBars:
+    """Bars already loaded and written to a folder by ``save_arrays`` (a pool's workers map it)."""
+
+    folder: str
+
+    def load(self) -> BarArrays:
+        """The bars, memory-mapped copy-on-write."""
+        return load_arrays(self.folder)
 
 
 def _utc(day: date) -> datetime:
@@ -144,12 +158,28 @@ class BacktestFactory:
     """Picklable recipe: each process loads the pinned bars once and runs the engine."""
 
     strategy: str
-    bars: BarsRef
+    bars: BarsRef | SavedBars
     config: dict[str, Any] = field(default_factory=dict)
+    # the loaded bars, kept for this process only (never pickled, compared or printed)
+    _loaded: dict[str, BarArrays] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return self.__dict__ | {"_loaded": {}}
+
+    def arrays(self) -> BarArrays:
+        """The bars, loaded on the first call in this process."""
+        if "bars" not in self._loaded:
+            self._loaded["bars"] = self.bars.load()
+        return self._loaded["bars"]
 
     def runner(self) -> BacktestRunner:
-        """Load the bars and return a runner."""
-        return BacktestRunner(self.strategy, self.bars.load(), self.config)
+        """A runner over the bars (loaded once per process)."""
+        return BacktestRunner(self.strategy, self.arrays(), self.config)
+
+    def for_workers(self, folder: str) -> BacktestFactory:
+        """The recipe local workers get: these bars saved to ``folder`` as ``.npy`` files."""
+        save_arrays(self.arrays(), folder)
+        return BacktestFactory(self.strategy, SavedBars(folder), self.config)
 
     def build(self) -> Evaluator:
         """``(params, bar range) -> metrics dict`` over the loaded bars."""
