@@ -10,8 +10,9 @@ path's cast, leading blanks ignored; a value either parser rejects is null), and
 in range and it is longer than 12 bytes. Clean lines get exactly the values, ``raw`` text
 and (null) ``parse_reason`` the text path would give them; every other line (blank, wrong
 field count, a fault of any kind) is handed back to the text path by index, which gives it
-its reason. A block with too many fields on some line (polars refuses it) or any other
-surprise returns None: the whole block goes through the text path.
+its reason. polars cuts a line with too many fields short; such lines are found by counting
+commas. Any other surprise (polars refuses the block, or gives another number of rows)
+returns None: the whole block takes the text path.
 """
 
 from __future__ import annotations
@@ -73,12 +74,17 @@ def typed_block(
     starts[1:] = ends[:-1] + 1
     lengths = ends - starts
     schema = {c: pl.Float64 if c in _NUMBERS else pl.String for c in cols}
-    try:
+    try:  # a line with too many fields is cut short (found below by its commas)
         df = pl.read_csv(
-            block, has_header=False, schema=schema, ignore_errors=True, raise_if_empty=False
+            block,
+            has_header=False,
+            schema=schema,
+            ignore_errors=True,
+            raise_if_empty=False,
+            truncate_ragged_lines=True,
         )
     except pl.exceptions.PolarsError:
-        return None  # e.g. a line with too many fields
+        return None
     if df.height != len(ends):
         return None
     strings = [c for c in cols if c not in _NUMBERS]
@@ -92,15 +98,18 @@ def typed_block(
         ~pl.any_horizontal(pl.col(cols).is_null())
         & ~pl.any_horizontal(pl.col(strings).str.len_bytes() == 0)
         & (pl.col("symbol") != "")
-        & pl.Series(lengths > _INLINE)
         & stamps["_ts"].is_not_null()
         & ~stamps["_ts_far"]
     )
-    keep = df.select(clean.fill_null(False)).to_series()
-    ok = keep.to_numpy()
+    ok = df.select(clean.fill_null(False)).to_series().to_numpy() & (lengths > _INLINE)
+    # No field is missing on a clean line (it would be null): when the block's commas add up
+    # and every line is clean, none has too many either; else count them line by line.
+    if block.count(b",") != len(ends) * (len(cols) - 1) or not ok.all():
+        commas = np.diff(np.searchsorted(np.flatnonzero(data == 44), ends), prepend=0)
+        ok &= commas == len(cols) - 1
     rows = df.with_columns(stamps["_ts"].alias("ts"))
-    if not keep.all():
-        rows = rows.filter(keep)
+    if not ok.all():
+        rows = rows.filter(pl.Series(ok))
     line = np.flatnonzero(ok) + first_line
     rows = rows.select(
         pl.Series("line", line, pl.Int64),
