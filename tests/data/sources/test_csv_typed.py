@@ -5,7 +5,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from quant.data.sources import CsvSource
+from quant.data.sources import CsvSource, formats
 from quant.data.sources.csv_typed import is_plain, line_texts
 
 NUMBERS = [
@@ -143,3 +143,27 @@ def test_line_texts_point_into_the_block():
         "first line of text",
         "second line, longer one",
     ]
+
+
+def test_stamps_without_a_fraction_parse_alike_with_the_fast_format_first():
+    rng = np.random.default_rng(0)
+    stamps = STAMPS["canonical"] + [
+        f"{y}-{m:02d}-{d:02d}{sep}{h:02d}:{mi:02d}:{s:02d}{frac}"
+        for y, m, d, h, mi, s, sep, frac in zip(
+            rng.integers(1600, 2400, 3000),
+            rng.integers(0, 14, 3000),
+            rng.integers(0, 33, 3000),
+            rng.integers(0, 26, 3000),
+            rng.integers(0, 61, 3000),
+            rng.integers(0, 62, 3000),
+            rng.choice(["T", " ", "t"], 3000),
+            rng.choice(["", ".5", "Z", ".123456789", ".1234567891"], 3000),
+            strict=True,
+        )
+    ]
+    text = pl.Series(stamps)
+    assert formats._ISO[1] == formats._ISO[0] + "%.f"
+    fast = formats._parse(text, formats._ISO)
+    reference = formats._parse(text, formats._ISO[1:])
+    assert fast.equals(reference)
+    assert fast.null_count() < len(stamps)
