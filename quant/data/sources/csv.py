@@ -8,7 +8,9 @@ with the wrong number of fields, an unparseable number or date, a date outside t
 or a truncated last line becomes a row with a ``parse_reason`` (the ingest quarantines it)
 rather than an exception. Each row keeps the physical line it starts on and its text (the
 fields re-joined as RFC 4180: the file's own line when it has no quotes; rejected records
-keep their text verbatim). Blank lines (no data) are skipped and counted.
+keep their text verbatim). Blank lines (no data) are skipped and counted. Plain blocks (no
+quote, CR or non-ASCII byte) are read typed by polars first (:mod:`.csv_typed`); only the
+lines that path does not vouch for are parsed as text, with the same result.
 """
 
 from __future__ import annotations
