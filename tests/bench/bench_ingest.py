@@ -5,7 +5,8 @@ Each measurement is a fresh subprocess (peak RSS polled with psutil, imports inc
 both); the time is measured inside the subprocess around the work only. Sizes come from
 ``QUANT_BENCH_INGEST_ROWS`` (default 1M, 10M, 30M: on this 2-core machine 100M rows means a
 ~6 GB file and a polars peer that needs > 10 GB, about 10 minutes per pair; set
-``QUANT_BENCH_INGEST_ROWS=1000000,10000000,100000000`` to include it). The smallest size is
+``QUANT_BENCH_INGEST_ROWS=1000000,10000000,100000000`` to include it, and pass
+``-p no:timeout``: a 100M pair outlasts the 600 s test timeout). The smallest size is
 run ``RUNS`` times and the median reported; bigger sizes once (``QUANT_BENCH_INGEST_RUNS=3``:
 every size three times). Besides the wall-time ratio the
 CPU-time ratio (all threads, ``process_time``) is printed: on a shared machine it moves less.
