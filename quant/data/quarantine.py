@@ -20,14 +20,21 @@ from quant.data.sources import Chunk
 def classify(chunk: Chunk, carry: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Split a chunk into (good bars, bad rows with ``reason``, updated carry)."""
     frame = chunk.frame
-    broken = pl.any_horizontal(list(rule_exprs().values())).fill_null(True)
-    suspect = frame.select((pl.col("parse_reason").is_null() & broken).any()).item()
-    reason = pl.col("parse_reason")
-    if suspect:
-        reason = pl.coalesce(reason, value_reason())
-    df = frame.with_columns(reason.alias("reason"))
-    valid = df.filter(pl.col("reason").is_null())
+    rules = rule_exprs()
+    symbol_rule = rules.pop("invalid_symbol")  # a regex: tried once per distinct symbol
+    suspect = frame.select(pl.col("symbol").unique()).select(symbol_rule.fill_null(True).any())
+    parse_ok = frame["parse_reason"].null_count() == frame.height
+    if not suspect.item():
+        broken = pl.any_horizontal(list(rules.values())).fill_null(True)
+        suspect = frame.select((pl.col("parse_reason").is_null() & broken).any())
+    if suspect.item():
+        df = frame.with_columns(pl.coalesce("parse_reason", value_reason()).alias("reason"))
+    else:
+        df = frame.with_columns(pl.col("parse_reason").alias("reason"))
+    valid = df if parse_ok and not suspect.item() else df.filter(pl.col("reason").is_null())
     order, carry = check_order(valid, carry)
+    if df is valid and not order.null_count() < order.len():  # the common case: all good
+        return conform(valid), df.clear(), carry
     valid = valid.with_columns(order.alias("reason"))
     bad = pl.concat([df.filter(pl.col("reason").is_not_null()), valid.filter(order.is_not_null())])
     good = conform(valid.filter(pl.col("reason").is_null()))

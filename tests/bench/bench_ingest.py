@@ -5,8 +5,10 @@ Each measurement is a fresh subprocess (peak RSS polled with psutil, imports inc
 both); the time is measured inside the subprocess around the work only. Sizes come from
 ``QUANT_BENCH_INGEST_ROWS`` (default 1M, 10M, 30M: on this 2-core machine 100M rows means a
 ~6 GB file and a polars peer that needs > 10 GB, about 10 minutes per pair; set
-``QUANT_BENCH_INGEST_ROWS=1000000,10000000,100000000`` to include it). The smallest size is
-run ``RUNS`` times and the median reported; bigger sizes once. Besides the wall-time ratio the
+``QUANT_BENCH_INGEST_ROWS=1000000,10000000,100000000`` to include it, and pass
+``-p no:timeout``: a 100M pair outlasts the 600 s test timeout). The smallest size is
+run ``RUNS`` times and the median reported; bigger sizes once (``QUANT_BENCH_INGEST_RUNS=3``:
+every size three times). Besides the wall-time ratio the
 CPU-time ratio (all threads, ``process_time``) is printed: on a shared machine it moves less.
 Asserts only that the ingest stored exactly the rows polars read.
 """
@@ -31,6 +33,8 @@ SIZES = [
     for s in os.environ.get("QUANT_BENCH_INGEST_ROWS", "1000000,10000000,30000000").split(",")
 ]
 RUNS = 3
+#: Runs of every size (default: ``RUNS`` of the smallest, one of each bigger size).
+RUNS_ALL = int(os.environ.get("QUANT_BENCH_INGEST_RUNS", "0"))
 BUDGET_MB = 800  # above the CLI's measured cold start-up need (~515 MiB)
 
 INGEST = """
@@ -70,16 +74,21 @@ def _measure(code: str, *args: str) -> dict:
 
 def test_ingest_vs_polars_read_csv_write_parquet(tmp_path):
     rows_out = []
+    load0 = os.getloadavg()
     for n in SIZES:
         path = write_bars_csv(tmp_path / f"bars_{n}.csv", n)
         size_mb = path.stat().st_size / 2**20
-        runs = RUNS if n == SIZES[0] else 1
+        runs = RUNS_ALL or (RUNS if n == SIZES[0] else 1)
         ing, pol = [], []
         for i in range(runs):
             ing.append(_measure(INGEST, str(path), str(tmp_path / f"lake_{n}_{i}"), str(BUDGET_MB)))
             pol.append(_measure(POLARS, str(path), str(tmp_path / f"out_{n}_{i}.parquet")))
             (tmp_path / f"out_{n}_{i}.parquet").unlink()
         assert all(r["rows"] == n for r in ing + pol)
+        print(
+            f"\n{n:,} rows, seconds per run: ingest {[round(r['seconds'], 1) for r in ing]}, "
+            f"polars {[round(r['seconds'], 1) for r in pol]}; load {os.getloadavg()}"
+        )
         t_ing = statistics.median(r["seconds"] for r in ing)
         t_pol = statistics.median(r["seconds"] for r in pol)
         cpu_ratio = statistics.median(r["cpu"] for r in ing) / statistics.median(
@@ -104,6 +113,7 @@ def test_ingest_vs_polars_read_csv_write_parquet(tmp_path):
         path.unlink()
     print()
     print(f"ingest (--max-memory-mb {BUDGET_MB}) vs polars read_csv -> write_parquet")
+    print(f"load average at start {load0}, at end {os.getloadavg()}")
     head = (
         "rows",
         "file MB",

@@ -8,7 +8,9 @@ with the wrong number of fields, an unparseable number or date, a date outside t
 or a truncated last line becomes a row with a ``parse_reason`` (the ingest quarantines it)
 rather than an exception. Each row keeps the physical line it starts on and its text (the
 fields re-joined as RFC 4180: the file's own line when it has no quotes; rejected records
-keep their text verbatim). Blank lines (no data) are skipped and counted.
+keep their text verbatim). Blank lines (no data) are skipped and counted. Plain blocks (no
+quote, CR or non-ASCII byte) are read typed by polars first (:mod:`.csv_typed`); only the
+lines that path does not vouch for are parsed as text, with the same result.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import pyarrow.csv as pacsv
 
 from quant.data.bars import BAR_COLUMNS, PRICES
 from quant.data.sources.base import Chunk
+from quant.data.sources.csv_typed import is_plain, typed_block
 from quant.data.sources.formats import CsvLayout, SourceError, detect, parse_ts
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -79,6 +82,9 @@ def _number(text: pl.Series) -> pl.Series:
 
 class CsvSource:
     """A CSV bar file in one of the layouts of :mod:`quant.data.sources.formats`."""
+
+    #: Read plain blocks typed (False: every block as text; the reference the tests compare).
+    typed = True
 
     def __init__(
         self,
@@ -213,7 +219,27 @@ class CsvSource:
 
     def _parse_block(self, block: bytes, first_line: int, newlines: int) -> pl.DataFrame:
         """Rows of a block holding ``newlines`` newline bytes: ``line``, ``_end`` (its last
-        line), ``raw``, ``_row`` (not blank), the bar columns and ``parse_reason``."""
+        line), ``raw``, ``_row`` (not blank), the bar columns and ``parse_reason``. Plain
+        blocks are read typed (:mod:`quant.data.sources.csv_typed`); the lines that path
+        does not vouch for, and all other blocks, are parsed as text."""
+        typed = None
+        if self.typed and is_plain(block):
+            given = {"symbol": self.symbol, "timeframe": self.timeframe}
+            typed = typed_block(block, self.layout, given, first_line)
+        if typed is None:
+            return self._parse_text(block, first_line, newlines)
+        rows, others = typed
+        if not others.size:
+            return rows
+        lines = block.split(b"\n")  # plain: one record per line
+        text = b"".join(lines[i] + b"\n" for i in others)
+        rest = self._parse_text(text, 1, len(others))
+        where = pl.Series(others + first_line, dtype=pl.Int64)
+        rest = rest.with_columns(line=where, _end=where)
+        return pl.concat([rows, rest]).sort("line")
+
+    def _parse_text(self, block: bytes, first_line: int, newlines: int) -> pl.DataFrame:
+        """:meth:`_parse_block` for any block: every record split by pyarrow as text."""
         cols, ncols = self.layout.columns, self.layout.ncols
         df = self._split(block).rename({f"_f{i}": c for i, c in enumerate(cols)})
         given = {"symbol": self.symbol, "timeframe": self.timeframe, "adj_close": None}

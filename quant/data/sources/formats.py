@@ -24,7 +24,8 @@ from quant.errors import QuantError
 _LONG_YEAR = r"^[+-]?\d{5,}-|/[+-]?\d{5,}$"  # a 5+ digit year (first in ISO, last in M/D/Y)
 FORMATS = ("backtrader", "backtrader_intraday", "yahoo", "arch", "canonical")
 _ALIASES = {"adjclose": "adj_close", "openinterest": "open_interest", "timestamp": "ts"}
-_ISO = (  # mutually exclusive: the order only decides how fast a file parses
+_ISO = (  # mutually exclusive but for the first: the order only decides how fast a file parses
+    "%Y-%m-%dT%H:%M:%S",  # a subset of the next (same values) that polars parses ~4x faster
     "%Y-%m-%dT%H:%M:%S%.f",
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y-%m-%dT%H:%M:%S%.fZ",
