@@ -40,10 +40,11 @@ from quant.backtest.evaluate import EvaluationPool
 from quant.backtest.optimize import OptimizeRequest, run_optimization
 from quant.backtest.runner import BacktestFactory, BarsRef
 from quant.core.records import empty_fills, empty_orders, empty_trades
-from quant.core.sim.loop import simulate
+from quant.core.sim.loop import plan_for, specialised
 from quant.data.store import DatasetStore
 from strategies import sma_crossover
 from tests.bench.bench_backtest import CASH, CONFIG, FEE, QTY, market
+from tests.bench.bench_backtest import median_time as _median_time
 
 N = int(os.environ.get("SWEEP_BARS", 50_000))  # vectorbt at 1M: see the module doc
 N_WORKER = int(os.environ.get("SWEEP_WORKER_BARS", 1_000_000))
@@ -59,12 +60,8 @@ pytestmark = pytest.mark.timeout(7200)  # a loaded 2-core machine needs more tha
 
 
 def median_time(fn, repeat: int = REPEAT) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+    """``bench_backtest.median_time`` with this bench's repeat count."""
+    return _median_time(fn, repeat)
 
 
 def write_lake(lake: Path, bars: BarArrays) -> None:
@@ -91,13 +88,15 @@ def request(workers: int) -> OptimizeRequest:
 
 
 def simulation_only(bars: BarArrays) -> float:
-    """Seconds of the compiled simulator alone over the grid (features prepared off the clock)."""
+    """Seconds of the compiled simulator alone over the grid (features prepared off the clock):
+    the loop specialised on sma_crossover and the config, as ``run_backtest`` runs it."""
     n = bars.shape[0]
     price = (bars.open, bars.high, bars.low, bars.close, bars.volume)
     stats = tuple(np.full((1, 1), np.nan) for _ in range(3))  # no sizing/slippage reads them
     day = np.ascontiguousarray(bars.ts // (86_400 * 10**9))
     cvec, costs = CONFIG.to_vector(), CONFIG.cost_matrix(bars.symbols)
     cap = 256 + n // 8
+    sim = specialised(sma_crossover.decide, plan_for(cvec))
     total = 0.0
     for f, s in POINTS:
         p = sma_crossover.Params(fast=f, slow=s)
@@ -108,8 +107,7 @@ def simulation_only(bars: BarArrays) -> float:
         state = np.full((1, 2), np.nan)
         pvec = sma_crossover.params_array(p)
         t0 = time.perf_counter()
-        stop = simulate(sma_crossover.decide, price, stats, day, feats, pvec, state, cvec, costs,
-                        book_io, out)  # fmt: skip
+        stop = sim(None, price, stats, day, feats, pvec, state, cvec, costs, book_io, out)
         total += time.perf_counter() - t0
         assert stop < 0, "record room ran out: raise cap"
     return total
