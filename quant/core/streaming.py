@@ -205,8 +205,7 @@ def panel_features(specs: tuple[Indicator, ...], bars: Mapping[str, np.ndarray])
     skip). Each column read is transposed once to float64[S, n], each symbol's row goes
     through the 1-D kernels into float64[S, K, n], which is transposed in one pass (a
     write per symbol and feature straight into [n, S, K] would touch every cache line
-    S x K times); column s equals
-    ``batch_features`` of symbol s alone, bit for bit.
+    S x K times); column s equals ``batch_features`` of symbol s alone, bit for bit.
     """
     specs = _checked(specs)
     n, n_sym = np.shape(bars["close"])

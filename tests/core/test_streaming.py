@@ -57,3 +57,19 @@ def test_an_unknown_kernel_or_column_is_refused_with_its_name():
         stream_init((Indicator("sma", "vwap", 3),), 1)
     with pytest.raises(IndicatorInputError, match="n must be"):
         stream_init((Indicator("sma", "close", 0),), 1)
+
+
+def test_panel_features_equal_each_symbols_batch_features_bit_for_bit():
+    from quant.core.streaming import batch_features, panel_features
+
+    rng = np.random.default_rng(3)
+    n, k = 500, 3
+    close = 100 + np.cumsum(rng.normal(0, 1, (n, k)), axis=0)
+    bars = {"open": close + 0.1, "high": close + 1, "low": close - 1, "close": close,
+            "volume": rng.uniform(1e3, 1e4, (n, k))}  # fmt: skip
+    specs = SPECS
+    panel = panel_features(specs, bars)
+    assert panel.shape == (n, k, len(specs)) and panel.flags.c_contiguous
+    for j in range(k):
+        one = batch_features(specs, {c: np.ascontiguousarray(v[:, j]) for c, v in bars.items()})
+        assert panel[:, j, :].tobytes() == one.tobytes()
