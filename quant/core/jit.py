@@ -32,7 +32,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numba
+from numba.core import types
 from numba.core.caching import FunctionCache
+from numba.core.registry import CPUDispatcher
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -108,6 +110,28 @@ def njit_closure(fn: F, key: str | None, signature: Any = None) -> F:
     return disp
 
 
+class _Dispatcher(CPUDispatcher):
+    """numba's CPU dispatcher, compiled once per argument types when a kernel calls it.
+
+    numba types a constant argument of a call made inside a kernel as a literal
+    (``Literal[int](2)``) and compiles the callee once per distinct constant: ``add_order``
+    was compiled six times for one loop. Its machine code is the same either way once it is
+    inlined into the caller, so calls from kernels are typed without the literals.
+    """
+
+    def get_call_template(self, args: Any, kws: Any) -> Any:
+        args = tuple(types.unliteral(a) for a in args)
+        kws = {k: types.unliteral(v) for k, v in kws.items()}
+        return super().get_call_template(args, kws)
+
+
+def _unliteral(disp: Any) -> Any:
+    """``disp`` typed without literal arguments when a kernel calls it (:class:`_Dispatcher`)."""
+    if type(disp) is CPUDispatcher:
+        disp.__class__ = _Dispatcher
+    return disp
+
+
 def njit(*args: Any, **kwargs: Any) -> Any:
     """``numba.njit`` with ``cache=True``; identity when ``QUANT_DISABLE_JIT`` is set."""
     kwargs.setdefault("cache", True)
@@ -116,4 +140,7 @@ def njit(*args: Any, **kwargs: Any) -> Any:
         if args and callable(args[0]):
             return args[0]
         return lambda f: f
-    return numba.njit(*args, **kwargs)
+    out = numba.njit(*args, **kwargs)
+    if args and callable(args[0]):
+        return _unliteral(out)
+    return lambda f: _unliteral(out(f))

@@ -145,7 +145,7 @@ def apply_fill(
     opposite one with the remainder, splitting the fee pro rata.
     """
     o = orders[row]
-    s = int(o["symbol"])
+    s = np.int64(o["symbol"])  # int64 like every caller's symbol: one compiled _record_trade
     side = float(o["side"])
     k = int(acct[A_N_FILLS])
     if k >= fills.shape[0]:
@@ -210,9 +210,9 @@ def finish_open_trades(
 
 
 @njit
-def cancel_if_working(orders: np.ndarray, row: float, bar: int) -> None:
-    """Cancel the order in ``row`` (a book slot value; -1 = none) if it is still working."""
-    close_order(orders, int(row), bar, STATUS_CANCELLED)
+def cancel_if_working(orders: np.ndarray, row: int, bar: int) -> None:
+    """Cancel the order in ``row`` (a book slot's row as an int; -1 = none) if still working."""
+    close_order(orders, row, bar, STATUS_CANCELLED)
 
 
 @njit

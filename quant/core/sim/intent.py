@@ -92,8 +92,8 @@ def refresh_brackets(orders, book, acct, cfg, s, t):
     """Brackets follow the position; cancelled when flat or when the intent is not to hold it."""
     pos = book[s, B_POS]
     if pos == 0.0 or sign(pos) != book[s, B_INTENT]:
-        cancel_if_working(orders, book[s, B_SLOT_SL], t)
-        cancel_if_working(orders, book[s, B_SLOT_TP], t)
+        cancel_if_working(orders, int(book[s, B_SLOT_SL]), t)
+        cancel_if_working(orders, int(book[s, B_SLOT_TP]), t)
         book[s, B_SLOT_SL] = -1.0
         book[s, B_SLOT_TP] = -1.0
         return
@@ -110,12 +110,12 @@ def refresh_brackets(orders, book, acct, cfg, s, t):
 @njit
 def halt_symbol(orders, book, acct, s, tb, close_out):
     """Apply a HALT to one symbol: cancel entries; close the position or freeze it."""
-    cancel_if_working(orders, book[s, B_SLOT_ENTRY], tb)
+    cancel_if_working(orders, int(book[s, B_SLOT_ENTRY]), tb)
     book[s, B_SLOT_ENTRY] = -1.0
     if not close_out:
         return
     for slot in (B_SLOT_EXIT, B_SLOT_SL, B_SLOT_TP):
-        cancel_if_working(orders, book[s, slot], tb)
+        cancel_if_working(orders, int(book[s, slot]), tb)
         book[s, slot] = -1.0
     pos = book[s, B_POS]
     book[s, B_INTENT] = 0.0
