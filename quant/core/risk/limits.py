@@ -19,7 +19,7 @@ from quant.core.sim.layout import (
 )
 
 
-@njit
+@njit(inline="always")
 def cap_position(units: float, price: float, equity: float, max_pos: float) -> float:
     """Clip a position size (units >= 0) so its notional is at most ``max_pos`` x equity."""
     if max_pos <= 0.0:
@@ -29,7 +29,7 @@ def cap_position(units: float, price: float, equity: float, max_pos: float) -> f
     return min(units, max_pos * equity / price)
 
 
-@njit
+@njit(inline="always")
 def cap_exposure(
     units: float, price: float, equity: float, gross_other: float, max_exposure: float
 ) -> float:

@@ -21,13 +21,13 @@ from quant.core.sim.layout import (
 )
 
 
-@njit
+@njit(inline="always")
 def fixed_qty(qty: float) -> float:
     """A constant number of units."""
     return max(qty, 0.0)
 
 
-@njit
+@njit(inline="always")
 def fixed_fraction(equity: float, fraction: float, price: float) -> float:
     """Units whose notional is ``fraction`` of equity."""
     if not (price > 0.0 and equity > 0.0):
@@ -35,7 +35,7 @@ def fixed_fraction(equity: float, fraction: float, price: float) -> float:
     return max(fraction, 0.0) * equity / price
 
 
-@njit
+@njit(inline="always")
 def risk_per_trade(equity: float, risk: float, stop_distance: float) -> float:
     """Units such that hitting the stop (``stop_distance`` per unit) loses ``risk`` x equity."""
     if not (stop_distance > 0.0 and equity > 0.0):
@@ -43,7 +43,7 @@ def risk_per_trade(equity: float, risk: float, stop_distance: float) -> float:
     return max(risk, 0.0) * equity / stop_distance
 
 
-@njit
+@njit(inline="always")
 def vol_target(equity: float, target_vol: float, sigma: float, price: float, ppy: float) -> float:
     """Units whose annualised volatility (``sigma * sqrt(ppy)`` per unit notional) is the target."""
     ann = sigma * math.sqrt(ppy)
@@ -52,7 +52,7 @@ def vol_target(equity: float, target_vol: float, sigma: float, price: float, ppy
     return max(target_vol, 0.0) * equity / (ann * price)
 
 
-@njit
+@njit(inline="always")
 def capped_kelly(equity: float, cap: float, mu: float, sigma: float, price: float) -> float:
     """Units for the Kelly fraction ``mu / sigma^2`` of equity, clipped to [0, cap]."""
     if not (sigma > 0.0 and price > 0.0 and equity > 0.0) or math.isnan(mu):

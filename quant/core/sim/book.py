@@ -71,7 +71,7 @@ def add_order(
     return i
 
 
-@njit
+@njit(inline="always")
 def close_order(orders: np.ndarray, row: int, bar: int, status: int) -> None:
     """Mark a working order filled or cancelled at ``bar``."""
     if row >= 0 and orders[row]["status"] == STATUS_WORKING:
@@ -108,13 +108,13 @@ def _record_trade(
     return pnl
 
 
-@njit
+@njit(inline="always")
 def _finish_trade(trades: np.ndarray, acct: np.ndarray, book: np.ndarray, s: int, bar: int):
     pnl = _record_trade(trades, acct, book, s, bar, book[s, B_TR_EXIT_VAL])
     acct[A_CONSEC] = acct[A_CONSEC] + 1.0 if pnl < 0.0 else 0.0
 
 
-@njit
+@njit(inline="always")
 def _open_trade(book: np.ndarray, s: int, bar: int, side: float, qty: float, price: float, fee):
     book[s, B_TR_ENTRY_BAR] = bar
     book[s, B_TR_SIDE] = side

@@ -67,7 +67,7 @@ def impact_fraction(
     return 0.0
 
 
-@njit
+@njit(inline="always")
 def touch_price(
     side: float,
     order_type: float,

@@ -127,7 +127,7 @@ def halt_symbol(orders, book, acct, s, tb, close_out):
         book[s, B_SLOT_EXIT] = r
 
 
-@njit
+@njit(inline="always")
 def serves(role: int, side: float, pos: float, d: float) -> bool:
     """Whether a working order of ``role``/``side`` serves the intent ``d`` (-1, 0, +1).
 
