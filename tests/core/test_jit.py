@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from quant.core import jit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,3 +127,20 @@ def test_function_key_follows_the_source_file_and_is_none_without_one(tmp_path):
     namespace: dict = {}
     exec("def decide(x):\n    return x\n", namespace)  # typed in a REPL: no file
     assert jit.function_key(namespace["decide"]) is None
+
+
+@pytest.mark.skipif(jit.DISABLED, reason="kernels run as plain Python")
+def test_a_kernel_called_with_constants_from_a_kernel_compiles_once():
+    @jit.njit(cache=False)
+    def inner(x, k):
+        return x * k
+
+    @jit.njit(cache=False)
+    def outer(x):
+        return inner(x, 2) + inner(x, 3) + inner(x, 4.0)  # two int constants, one float
+
+    assert outer(1.5) == 1.5 * 2 + 1.5 * 3 + 1.5 * 4.0
+    assert sorted(str(s) for s in inner.signatures) == [
+        "(float64, float64)",
+        "(float64, int64)",
+    ]  # not one per constant (Literal[int](2), Literal[int](3))
