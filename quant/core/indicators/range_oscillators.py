@@ -14,9 +14,10 @@ import numpy as np
 import numpy.typing as npt
 
 from quant.core.indicators.extrema import (
-    rolling_extreme_step,
     rolling_max_init,
+    rolling_max_step,
     rolling_min_init,
+    rolling_min_step,
 )
 from quant.core.indicators.inputs import outputs, period, same_shape
 from quant.core.indicators.moving import sma_init, sma_step
@@ -37,8 +38,8 @@ def stoch_step(state: tuple, high: float, low: float, close: float) -> tuple:
     if not (math.isfinite(high) and math.isfinite(low) and math.isfinite(close)):
         return state, np.nan, np.nan
     hi_st, lo_st, k_st, d_st = state
-    hi_st, hh = rolling_extreme_step(hi_st, high)
-    lo_st, ll = rolling_extreme_step(lo_st, low)
+    hi_st, hh = rolling_max_step(hi_st, high)
+    lo_st, ll = rolling_min_step(lo_st, low)
     if math.isnan(hh):
         return (hi_st, lo_st, k_st, d_st), np.nan, np.nan
     diff = (hh - ll) / 100.0
@@ -132,8 +133,8 @@ def willr_step(state: tuple, high: float, low: float, close: float) -> tuple:
     if not (math.isfinite(high) and math.isfinite(low) and math.isfinite(close)):
         return state, np.nan
     hi_st, lo_st = state
-    hi_st, hh = rolling_extreme_step(hi_st, high)
-    lo_st, ll = rolling_extreme_step(lo_st, low)
+    hi_st, hh = rolling_max_step(hi_st, high)
+    lo_st, ll = rolling_min_step(lo_st, low)
     if math.isnan(hh):
         return (hi_st, lo_st), np.nan
     return (hi_st, lo_st), willr_value(hh, ll, close)
@@ -146,7 +147,7 @@ def willr_1d(
     """Williams %R of 1-D high/low/close series: :func:`willr_step`'s body, state unnested.
 
     The loop carries the two extreme states as separate variables (a nested state tuple
-    holding arrays compiled 4x slower) and calls the same ``rolling_extreme_step`` and
+    holding arrays compiled 4x slower) and calls the same rolling max/min steps and
     :func:`willr_value` as the step, so both forms agree bit for bit.
     """
     hi_st, lo_st = willr_init(n)
@@ -154,8 +155,8 @@ def willr_1d(
         if not (math.isfinite(high[i]) and math.isfinite(low[i]) and math.isfinite(close[i])):
             out[i] = np.nan
             continue
-        hi_st, hh = rolling_extreme_step(hi_st, high[i])
-        lo_st, ll = rolling_extreme_step(lo_st, low[i])
+        hi_st, hh = rolling_max_step(hi_st, high[i])
+        lo_st, ll = rolling_min_step(lo_st, low[i])
         out[i] = np.nan if math.isnan(hh) else willr_value(hh, ll, close[i])
     return out
 
