@@ -115,6 +115,50 @@ def rolling_min_step(state: tuple, x: float) -> tuple:
 
 
 @njit
+def rolling_range_init(n: int) -> tuple:
+    """State of the n-bar highest high and lowest low together (Williams %R, stochastic).
+
+    (buffer of 4(n+1): the rolling-max halves then the rolling-min halves, high prefix,
+    low prefix, position in block, offset of the current half). One block position
+    and one block-end test serve both extremes.
+    """
+    m = n + 1
+    buf = np.full(4 * m, np.nan)
+    buf[n] = buf[m + n] = -np.inf
+    buf[2 * m + n] = buf[3 * m + n] = np.inf
+    return (buf, -np.inf, np.inf, 0, 0)
+
+
+@njit(inline="always")
+def rolling_range_step(state: tuple, high: float, low: float) -> tuple:
+    """Feed one finite (high, low); returns (state, highest high, lowest low), NaN warm-up.
+
+    The same comparisons as :func:`rolling_max_step` on ``high`` and
+    :func:`rolling_min_step` on ``low``, so the values are the same; the caller skips
+    non-finite bars.
+    """
+    buf, hi_prefix, lo_prefix, k, cur = state
+    m = buf.size // 4
+    lows = 2 * m
+    hi_prefix = max(hi_prefix, high)
+    lo_prefix = min(lo_prefix, low)
+    buf[np.uint64(cur + k)] = high
+    buf[np.uint64(lows + cur + k)] = low
+    r = m - cur + k + 1
+    hh = max(buf[np.uint64(r)], hi_prefix)
+    ll = min(buf[np.uint64(lows + r)], lo_prefix)
+    k += 1
+    if k == m - 1:
+        suffix_max(buf, cur, k)
+        suffix_min(buf, lows + cur, k)
+        cur = m - cur
+        k = 0
+        hi_prefix = -np.inf
+        lo_prefix = np.inf
+    return (buf, hi_prefix, lo_prefix, k, cur), hh, ll
+
+
+@njit
 def rolling_max_1d(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Rolling max of a 1-D series (loop over :func:`rolling_max_step`)."""
     state = rolling_max_init(n)
