@@ -152,3 +152,33 @@ def test_vwap_matches_definition(sp500: dict[str, np.ndarray]) -> None:
     ref = np.concatenate([np.full(n - 1, np.nan), pv / vol])
     # Act / Assert
     np.testing.assert_allclose(ind.vwap(c, v, n), ref, rtol=1e-9, equal_nan=True)
+
+
+def _cpu_has_fma() -> bool:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return " fma " in f.read()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _cpu_has_fma(), reason="TA-Lib rounds its Wilder step twice without FMA")
+@pytest.mark.parametrize("n", [1, 2, 14, 200])
+def test_atr_equals_talib_bit_for_bit_on_fma_cpus(n: int, sp500: dict[str, np.ndarray]) -> None:
+    # Arrange
+    h, lo, c = sp500["high"], sp500["low"], sp500["close"]
+    # Act
+    ours, ref = ind.atr(h, lo, c, n), talib.ATR(h, lo, c, n)
+    # Assert: same bits everywhere, NaN warm-up included
+    assert np.array_equal(ours.view(np.uint64), ref.view(np.uint64))
+
+
+@pytest.mark.parametrize("n", [2, 3, 20])  # TA-Lib MAX/MIN take n >= 2
+def test_rolling_extremes_match_talib_on_monotone_and_tied_prices(n: int) -> None:
+    # Arrange: falling (the maximum leaves the window every bar), rising, and flat stretches
+    down = np.linspace(1e6, 1.0, 5_000)
+    ties = np.repeat(np.arange(500.0) % 7, 10)
+    for x in (down, down[::-1].copy(), ties):
+        # Act / Assert
+        assert np.array_equal(ind.rolling_max(x, n), talib.MAX(x, n), equal_nan=True)
+        assert np.array_equal(ind.rolling_min(x, n), talib.MIN(x, n), equal_nan=True)
