@@ -2,20 +2,23 @@
 
 Streaming van Herk / Gil-Werman: bars are grouped in blocks of n. The state holds the
 current block's values and running maximum (prefix) and the suffix maxima of the
-previous block, in the two halves of one fixed buffer of length 2(n+1). The window
-ending at position k of the current block is the previous block's suffix from k+1 plus
-the current prefix, so each bar costs two comparisons; when a block completes, its
-suffix maxima are computed once (n comparisons per n bars). No data-dependent branches,
-unlike a monotonic deque (whose pops mispredict on noisy prices: it measured about 20x
-slower than TA-Lib here), and no O(n) re-scan when the maximum leaves the window,
-unlike TA-Lib's classic ``MAX``. The minimum is the same algorithm with ``min``.
+previous block, in one fixed buffer of 2n+1: the current block in [0, n), the previous
+block's suffix maxima in [n, 2n). The window ending at position k of the current block
+is the previous block's suffix from k+1 plus the current prefix, so each bar costs two
+comparisons and one read at a fixed offset from its write; when a block completes, its
+suffix maxima are computed once into [n, 2n) (n comparisons per n bars). No
+data-dependent branches, unlike a monotonic deque (whose pops mispredict on noisy
+prices: it measured about 20x slower than TA-Lib here), and no O(n) re-scan when the
+maximum leaves the window, unlike TA-Lib's classic ``MAX``. The minimum is the same
+algorithm with ``min``.
 
-Branch-free bookkeeping: slot n of each half holds -inf (+inf for the minimum), so the
-last bar of a block reads no real suffix without a test, and the prefix restarts from
-that identity; during the first block the previous half is NaN, which ``max(NaN, p)``
-passes through, so the n-1 bar warm-up needs no counter. Indices are cast to unsigned
-(they are never negative), which spares numba's negative-index wraparound per access.
-NaN policy as in :mod:`quant.core.indicators` (windows count valid bars).
+Branch-free bookkeeping: slot 2n holds -inf (+inf for the minimum), so the last bar of
+a block reads no real suffix without a test, and the prefix restarts from that
+identity; before the first block completes the suffix slots are NaN, which
+``max(NaN, p)`` passes through, so the n-1 bar warm-up needs no counter. Indices are
+cast to unsigned (they are never negative), which spares numba's negative-index
+wraparound per access. NaN policy as in :mod:`quant.core.indicators` (windows count
+valid bars).
 """
 
 from __future__ import annotations
@@ -32,13 +35,11 @@ from quant.core.jit import njit
 
 @njit
 def rolling_extreme_init(n: int, identity: float) -> tuple:
-    """State: (buffer of 2(n+1): current block and previous block's suffixes, each half
-    ending in ``identity``; prefix; position in block; offset of the current half)."""
-    m = n + 1
-    buf = np.full(2 * m, np.nan)  # NaN previous suffixes: the first block is the warm-up
-    buf[n] = identity
-    buf[m + n] = identity
-    return (buf, identity, 0, 0)
+    """State: (buffer of 2n+1: current block, previous block's suffixes (NaN until the
+    first block completes), ``identity``; prefix; position in the block)."""
+    buf = np.full(2 * n + 1, np.nan)
+    buf[2 * n] = identity
+    return (buf, identity, 0)
 
 
 @njit
@@ -54,79 +55,79 @@ def rolling_min_init(n: int) -> tuple:
 
 
 @njit(inline="always")
-def suffix_max(buf: np.ndarray, start: int, n: int) -> None:
-    """In place: buf[start+k] = max(buf[start+k : start+n]) (the block-completion step).
+def suffix_max(buf: np.ndarray, src: int, dst: int, n: int) -> None:
+    """buf[dst+k] = max(buf[src+k : src+n]) for k < n (the block-completion step).
 
-    The running maximum is carried in a register: re-reading buf[k + 1] right after
-    storing it put a store-to-load forwarding delay on every element (2x slower overall).
+    The running maximum is carried in a register: re-reading the slot just stored put
+    a store-to-load forwarding delay on every element (2x slower overall).
     """
-    best = buf[np.uint64(start + n - 1)]
-    for k in range(start + n - 2, start - 1, -1):
-        best = max(buf[np.uint64(k)], best)
-        buf[np.uint64(k)] = best
+    best = buf[np.uint64(src + n - 1)]
+    buf[np.uint64(dst + n - 1)] = best
+    for k in range(n - 2, -1, -1):
+        best = max(buf[np.uint64(src + k)], best)
+        buf[np.uint64(dst + k)] = best
 
 
 @njit(inline="always")
-def suffix_min(buf: np.ndarray, start: int, n: int) -> None:
-    """In place: buf[start+k] = min(buf[start+k : start+n]) (see :func:`suffix_max`)."""
-    best = buf[np.uint64(start + n - 1)]
-    for k in range(start + n - 2, start - 1, -1):
-        best = min(buf[np.uint64(k)], best)
-        buf[np.uint64(k)] = best
+def suffix_min(buf: np.ndarray, src: int, dst: int, n: int) -> None:
+    """buf[dst+k] = min(buf[src+k : src+n]) for k < n (see :func:`suffix_max`)."""
+    best = buf[np.uint64(src + n - 1)]
+    buf[np.uint64(dst + n - 1)] = best
+    for k in range(n - 2, -1, -1):
+        best = min(buf[np.uint64(src + k)], best)
+        buf[np.uint64(dst + k)] = best
 
 
 @njit(inline="always")
 def rolling_max_step(state: tuple, x: float) -> tuple:
     """Feed one bar; returns (state, max of the last n valid bars or NaN during warm-up)."""
-    buf, prefix, k, cur = state
+    buf, prefix, k = state
     if not math.isfinite(x):
         return state, np.nan
-    m = buf.size // 2
+    n = buf.size // 2
     prefix = max(prefix, x)  # max() compiles to a branch-free maxsd
-    buf[np.uint64(cur + k)] = x
+    buf[np.uint64(k)] = x
     # the previous block's suffix max from k+1 covers the rest of the window
-    best = max(buf[np.uint64(m - cur + k + 1)], prefix)
+    best = max(buf[np.uint64(n + k + 1)], prefix)
     k += 1
-    if k == m - 1:
-        suffix_max(buf, cur, k)
-        cur = m - cur
+    if k == n:
+        suffix_max(buf, 0, n, n)
         k = 0
         prefix = -np.inf
-    return (buf, prefix, k, cur), best
+    return (buf, prefix, k), best
 
 
 @njit(inline="always")
 def rolling_min_step(state: tuple, x: float) -> tuple:
     """Feed one bar; returns (state, min of the last n valid bars or NaN during warm-up)."""
-    buf, prefix, k, cur = state
+    buf, prefix, k = state
     if not math.isfinite(x):
         return state, np.nan
-    m = buf.size // 2
+    n = buf.size // 2
     prefix = min(prefix, x)
-    buf[np.uint64(cur + k)] = x
-    best = min(buf[np.uint64(m - cur + k + 1)], prefix)
+    buf[np.uint64(k)] = x
+    best = min(buf[np.uint64(n + k + 1)], prefix)
     k += 1
-    if k == m - 1:
-        suffix_min(buf, cur, k)
-        cur = m - cur
+    if k == n:
+        suffix_min(buf, 0, n, n)
         k = 0
         prefix = np.inf
-    return (buf, prefix, k, cur), best
+    return (buf, prefix, k), best
 
 
 @njit
 def rolling_range_init(n: int) -> tuple:
     """State of the n-bar highest high and lowest low together (Williams %R, stochastic).
 
-    (buffer of 4(n+1): the rolling-max halves then the rolling-min halves, high prefix,
-    low prefix, position in block, offset of the current half). One block position
-    and one block-end test serve both extremes.
+    (buffer of 2(2n+1): the rolling-max layout, then the rolling-min layout; high prefix,
+    low prefix, position in the block). One block position and one block-end test serve
+    both extremes.
     """
-    m = n + 1
-    buf = np.full(4 * m, np.nan)
-    buf[n] = buf[m + n] = -np.inf
-    buf[2 * m + n] = buf[3 * m + n] = np.inf
-    return (buf, -np.inf, np.inf, 0, 0)
+    lows = 2 * n + 1
+    buf = np.full(2 * lows, np.nan)
+    buf[2 * n] = -np.inf
+    buf[lows + 2 * n] = np.inf
+    return (buf, -np.inf, np.inf, 0)
 
 
 @njit(inline="always")
@@ -137,25 +138,23 @@ def rolling_range_step(state: tuple, high: float, low: float) -> tuple:
     :func:`rolling_min_step` on ``low``, so the values are the same; the caller skips
     non-finite bars.
     """
-    buf, hi_prefix, lo_prefix, k, cur = state
-    m = buf.size // 4
-    lows = 2 * m
+    buf, hi_prefix, lo_prefix, k = state
+    lows = buf.size // 2
+    n = lows // 2
     hi_prefix = max(hi_prefix, high)
     lo_prefix = min(lo_prefix, low)
-    buf[np.uint64(cur + k)] = high
-    buf[np.uint64(lows + cur + k)] = low
-    r = m - cur + k + 1
-    hh = max(buf[np.uint64(r)], hi_prefix)
-    ll = min(buf[np.uint64(lows + r)], lo_prefix)
+    buf[np.uint64(k)] = high
+    buf[np.uint64(lows + k)] = low
+    hh = max(buf[np.uint64(n + k + 1)], hi_prefix)
+    ll = min(buf[np.uint64(lows + n + k + 1)], lo_prefix)
     k += 1
-    if k == m - 1:
-        suffix_max(buf, cur, k)
-        suffix_min(buf, lows + cur, k)
-        cur = m - cur
+    if k == n:
+        suffix_max(buf, 0, n, n)
+        suffix_min(buf, lows, lows + n, n)
         k = 0
         hi_prefix = -np.inf
         lo_prefix = np.inf
-    return (buf, hi_prefix, lo_prefix, k, cur), hh, ll
+    return (buf, hi_prefix, lo_prefix, k), hh, ll
 
 
 @njit
