@@ -19,6 +19,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from quant.core.exactmath import fma
 from quant.core.indicators.inputs import outputs, period, series
 from quant.core.jit import njit
 
@@ -126,7 +127,9 @@ def ema_step(state: tuple, x: float) -> tuple:
             return (n, alpha, count, total, prev), np.nan
         prev = total / n
         return (n, alpha, count, total, prev), prev
-    prev = ((x - prev) * alpha) + prev
+    # TA-Lib's ((x - ema) * alpha) + ema, fused (one rounding) as its FMA build computes
+    # it: equal to TA-Lib bit for bit there, and one fma on the bar-to-bar chain
+    prev = fma(x - prev, alpha, prev)
     return (n, alpha, count, total, prev), prev
 
 
@@ -151,7 +154,9 @@ def ema(x: npt.ArrayLike, n: int) -> np.ndarray:
     """Exponential moving average, alpha = 2/(n+1) (TA-Lib ``EMA``, default compatibility).
 
     Seeded with the SMA of the first n valid bars, so the warm-up is n-1 NaN; then
-    ``ema = (x - ema) * alpha + ema``. Units: those of ``x``. Non-finite bars are skipped.
+    ``ema = fma(x - ema, alpha, ema)`` (rounded once: TA-Lib's step on CPUs with FMA, so
+    the values equal TA-Lib's bit for bit there). Units: those of ``x``. Non-finite bars
+    are skipped.
     """
     a, n = series(x), period("n", n)
     out = outputs(a)

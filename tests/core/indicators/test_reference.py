@@ -162,15 +162,27 @@ def _cpu_has_fma() -> bool:
         return False
 
 
-@pytest.mark.skipif(not _cpu_has_fma(), reason="TA-Lib rounds its Wilder step twice without FMA")
+@pytest.mark.skipif(not _cpu_has_fma(), reason="TA-Lib rounds its smoothing twice without FMA")
 @pytest.mark.parametrize("n", [1, 2, 14, 200])
-def test_atr_equals_talib_bit_for_bit_on_fma_cpus(n: int, sp500: dict[str, np.ndarray]) -> None:
+def test_atr_and_ema_equal_talib_bit_for_bit_on_fma_cpus(n: int, sp500: dict) -> None:
     # Arrange
     h, lo, c = sp500["high"], sp500["low"], sp500["close"]
     # Act
-    ours, ref = ind.atr(h, lo, c, n), talib.ATR(h, lo, c, n)
+    pairs = [(ind.atr(h, lo, c, n), talib.ATR(h, lo, c, n))]
+    if n >= 2:  # TA-Lib's EMA takes n >= 2
+        pairs.append((ind.ema(c, n), talib.EMA(c, n)))
     # Assert: same bits everywhere, NaN warm-up included
-    assert np.array_equal(ours.view(np.uint64), ref.view(np.uint64))
+    for ours, ref in pairs:
+        assert np.array_equal(ours.view(np.uint64), ref.view(np.uint64))
+
+
+@pytest.mark.skipif(not _cpu_has_fma(), reason="TA-Lib rounds its smoothing twice without FMA")
+def test_macd_equals_talib_bit_for_bit_on_fma_cpus(sp500: dict[str, np.ndarray]) -> None:
+    # Arrange
+    c = sp500["close"]
+    # Act / Assert
+    for ours, ref in zip(ind.macd(c, 12, 26, 9), talib.MACD(c, 12, 26, 9), strict=True):
+        assert np.array_equal(ours.view(np.uint64), ref.view(np.uint64))
 
 
 @pytest.mark.parametrize("n", [2, 3, 20])  # TA-Lib MAX/MIN take n >= 2
