@@ -116,9 +116,18 @@ def willr_init(n: int = 14) -> tuple:
 
 @njit(inline="always")
 def willr_value(hh: float, ll: float, close: float) -> float:
-    """%R from the window's highest high and lowest low (0 when they are equal)."""
-    diff = (hh - ll) / (-100.0)
-    return (hh - close) / diff if diff != 0.0 else 0.0
+    """%R from the window's highest high and lowest low, as TA-Lib 0.6 computes it.
+
+    ``((hh - close) / (hh - ll)) * -100`` (one division), clamped to [-100, 0]; 0 when
+    the range is below 1e-14 of the prices' size (a flat window).
+    """
+    diff = hh - ll
+    if (abs(hh) + abs(ll)) * 1e-14 >= abs(diff):
+        return 0.0
+    value = ((hh - close) / diff) * -100.0
+    if value > 0.0:
+        return 0.0
+    return -100.0 if -100.0 > value else value
 
 
 @njit(inline="always")
@@ -156,8 +165,10 @@ def willr_2d(
 def willr(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, n: int = 14) -> np.ndarray:
     """Williams %R = -100 (HH - close) / (HH - LL) over n bars (TA-Lib ``WILLR``).
 
-    Range -100..0; 0 when HH == LL (as in TA-Lib). Warm-up n-1 NaN. A bar with any
-    non-finite high/low/close is skipped (output NaN, state unchanged).
+    Range -100..0, computed as TA-Lib 0.6 does (one division, clamped; 0 when HH - LL
+    is below 1e-14 of the prices), so the values equal TA-Lib's bit for bit. Warm-up
+    n-1 NaN. A bar with any non-finite high/low/close is skipped (output NaN, state
+    unchanged).
     """
     h, lo, c = same_shape(high=high, low=low, close=close)
     n = period("n", n)

@@ -139,9 +139,8 @@ def test_willr_matches_talib(n: int, sp500: dict[str, np.ndarray]) -> None:
     h, lo, c = sp500["high"], sp500["low"], sp500["close"]
     # Act
     ours, ref = ind.willr(h, lo, c, n), talib.WILLR(h, lo, c, n)
-    # Assert (values are -100..0; atol covers bars where close == highest high)
-    assert np.array_equal(np.isnan(ours), np.isnan(ref))
-    np.testing.assert_allclose(ours, ref, rtol=RTOL, atol=1e-10, equal_nan=True)
+    # Assert: TA-Lib 0.6's arithmetic (one division, clamp, relative flat test): same bits
+    assert np.array_equal(ours.view(np.uint64), ref.view(np.uint64))
 
 
 def test_vwap_matches_definition(sp500: dict[str, np.ndarray]) -> None:
