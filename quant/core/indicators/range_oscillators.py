@@ -127,7 +127,7 @@ def willr_value(hh: float, ll: float, close: float) -> float:
     value = ((hh - close) / diff) * -100.0
     if value > 0.0:
         return 0.0
-    return -100.0 if -100.0 > value else value
+    return -100.0 if value < -100.0 else value
 
 
 @njit(inline="always")
