@@ -19,6 +19,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from quant.core.exactmath import fma
 from quant.core.indicators.inputs import outputs, period, series
 from quant.core.jit import njit
 
@@ -47,26 +48,34 @@ def sma_init(n: int) -> tuple:
 
 @njit(inline="always")
 def sma_step(state: tuple, x: float) -> tuple:
-    """Feed one bar; returns (state, mean of the last n valid bars or NaN during warm-up)."""
+    """Feed one bar; returns (state, mean of the last n valid bars or NaN during warm-up).
+
+    The full window and the warm-up are separate paths, so a bar tests ``count`` once
+    (testing it three times per bar measured 1.3x slower); same arithmetic on both.
+    """
     buf, count, pos, total, since = state
     if not math.isfinite(x):
         return state, np.nan
     n = buf.size
-    # one add on the bar-to-bar dependency chain: (x - leaving) is computed off the chain
-    total += x - buf[pos] if count >= n else x
-    buf[pos] = x
-    pos += 1
-    if pos == n:
-        pos = 0
-    if count < n:
-        count += 1
-    else:
+    if count >= n:
+        # one add on the bar-to-bar dependency chain: (x - leaving) is computed off the chain
+        total += x - buf[pos]
+        buf[pos] = x
+        pos += 1
+        if pos == n:
+            pos = 0
         since += 1
         if since >= n + RESYNC_SLACK:
             since = 0
             total = window_sum(buf)
-    value = total / n if count >= n else np.nan
-    return (buf, count, pos, total, since), value
+        return (buf, count, pos, total, since), total / n
+    total += x
+    buf[pos] = x
+    pos += 1
+    if pos == n:
+        pos = 0
+    count += 1
+    return (buf, count, pos, total, since), (total / n if count >= n else np.nan)
 
 
 @njit
@@ -118,7 +127,9 @@ def ema_step(state: tuple, x: float) -> tuple:
             return (n, alpha, count, total, prev), np.nan
         prev = total / n
         return (n, alpha, count, total, prev), prev
-    prev = ((x - prev) * alpha) + prev
+    # TA-Lib's ((x - ema) * alpha) + ema, fused (one rounding) as its FMA build computes
+    # it: equal to TA-Lib bit for bit there, and one fma on the bar-to-bar chain
+    prev = fma(x - prev, alpha, prev)
     return (n, alpha, count, total, prev), prev
 
 
@@ -143,7 +154,9 @@ def ema(x: npt.ArrayLike, n: int) -> np.ndarray:
     """Exponential moving average, alpha = 2/(n+1) (TA-Lib ``EMA``, default compatibility).
 
     Seeded with the SMA of the first n valid bars, so the warm-up is n-1 NaN; then
-    ``ema = (x - ema) * alpha + ema``. Units: those of ``x``. Non-finite bars are skipped.
+    ``ema = fma(x - ema, alpha, ema)`` (rounded once: TA-Lib's step on CPUs with FMA, so
+    the values equal TA-Lib's bit for bit there). Units: those of ``x``. Non-finite bars
+    are skipped.
     """
     a, n = series(x), period("n", n)
     out = outputs(a)
@@ -164,43 +177,56 @@ def wma_init(n: int) -> tuple:
 
 @njit
 def wma_resync(buf: np.ndarray, pos: int) -> tuple:
-    """Exact (window sum, weighted sum) of a full ring buffer whose oldest bar is at pos."""
+    """Exact (window sum, weighted sum) of a full ring buffer whose oldest bar is at pos.
+
+    Two straight runs (oldest to the buffer's end, then its start) with a float weight
+    counter: a wrapped index and an int-to-float weight per bar made this call, every
+    n + RESYNC_SLACK bars, cost half of WMA's time. Same operations in the same order.
+    """
     n = buf.size
     total = 0.0
     weighted = 0.0
-    for j in range(n):
-        k = pos + j
-        if k >= n:
-            k -= n
+    w = 0.0  # the weight j + 1 of the j-th oldest bar (exact: integers < 2**53)
+    for k in range(pos, n):
+        w += 1.0
         total += buf[k]
-        weighted += buf[k] * (j + 1)
+        weighted += buf[k] * w
+    for k in range(pos):
+        w += 1.0
+        total += buf[k]
+        weighted += buf[k] * w
     return total, weighted
 
 
 @njit(inline="always")
 def wma_step(state: tuple, x: float) -> tuple:
-    """Feed one bar; returns (state, linearly weighted mean of the last n valid bars or NaN)."""
+    """Feed one bar; returns (state, linearly weighted mean of the last n valid bars or NaN).
+
+    Full window and warm-up are separate paths, so a bar tests ``count`` once.
+    """
     buf, count, pos, total, weighted, since = state
     if not math.isfinite(x):
         return state, np.nan
     n = buf.size
-    full = count >= n
-    if not full:
-        count += 1
-        total += x
-        weighted += x * count
-    else:
+    if count >= n:
         weighted += x * n - total
         total += x - buf[pos]
-    buf[pos] = x
-    pos += 1
-    if pos == n:
-        pos = 0
-    if full:
+        buf[pos] = x
+        pos += 1
+        if pos == n:
+            pos = 0
         since += 1
         if since >= n + RESYNC_SLACK:
             since = 0
             total, weighted = wma_resync(buf, pos)
+        return (buf, count, pos, total, weighted, since), weighted / (n * (n + 1) // 2)
+    count += 1
+    total += x
+    weighted += x * count
+    buf[pos] = x
+    pos += 1
+    if pos == n:
+        pos = 0
     value = weighted / (n * (n + 1) // 2) if count >= n else np.nan
     return (buf, count, pos, total, weighted, since), value
 

@@ -13,11 +13,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from quant.core.indicators.extrema import (
-    rolling_extreme_step,
-    rolling_max_init,
-    rolling_min_init,
-)
+from quant.core.indicators.extrema import rolling_range_init, rolling_range_step
 from quant.core.indicators.inputs import outputs, period, same_shape
 from quant.core.indicators.moving import sma_init, sma_step
 from quant.core.jit import njit
@@ -27,8 +23,8 @@ from quant.core.jit import njit
 
 @njit
 def stoch_init(fastk: int = 14, slowk: int = 3, slowd: int = 3) -> tuple:
-    """State of the stochastic: (highest-high deque, lowest-low deque, %K SMA, %D SMA)."""
-    return (rolling_max_init(fastk), rolling_min_init(fastk), sma_init(slowk), sma_init(slowd))
+    """State of the stochastic: (highest-high / lowest-low state, %K SMA, %D SMA)."""
+    return (rolling_range_init(fastk), sma_init(slowk), sma_init(slowd))
 
 
 @njit(inline="always")
@@ -36,20 +32,19 @@ def stoch_step(state: tuple, high: float, low: float, close: float) -> tuple:
     """Feed one bar; returns (state, slow %K, slow %D), NaN until %D is defined."""
     if not (math.isfinite(high) and math.isfinite(low) and math.isfinite(close)):
         return state, np.nan, np.nan
-    hi_st, lo_st, k_st, d_st = state
-    hi_st, hh = rolling_extreme_step(hi_st, high)
-    lo_st, ll = rolling_extreme_step(lo_st, low)
+    range_st, k_st, d_st = state
+    range_st, hh, ll = rolling_range_step(range_st, high, low)
     if math.isnan(hh):
-        return (hi_st, lo_st, k_st, d_st), np.nan, np.nan
+        return (range_st, k_st, d_st), np.nan, np.nan
     diff = (hh - ll) / 100.0
     fast_k = (close - ll) / diff if diff != 0.0 else 0.0
     k_st, k = sma_step(k_st, fast_k)
     if math.isnan(k):
-        return (hi_st, lo_st, k_st, d_st), np.nan, np.nan
+        return (range_st, k_st, d_st), np.nan, np.nan
     d_st, d = sma_step(d_st, k)
     if math.isnan(d):
-        return (hi_st, lo_st, k_st, d_st), np.nan, np.nan
-    return (hi_st, lo_st, k_st, d_st), k, d
+        return (range_st, k_st, d_st), np.nan, np.nan
+    return (range_st, k_st, d_st), k, d
 
 
 @njit
@@ -115,15 +110,24 @@ def stoch(
 
 @njit
 def willr_init(n: int = 14) -> tuple:
-    """State of Williams %R: (highest-high deque, lowest-low deque)."""
-    return (rolling_max_init(n), rolling_min_init(n))
+    """State of Williams %R: the rolling highest-high / lowest-low state."""
+    return rolling_range_init(n)
 
 
 @njit(inline="always")
 def willr_value(hh: float, ll: float, close: float) -> float:
-    """%R from the window's highest high and lowest low (0 when they are equal)."""
-    diff = (hh - ll) / (-100.0)
-    return (hh - close) / diff if diff != 0.0 else 0.0
+    """%R from the window's highest high and lowest low, as TA-Lib 0.6 computes it.
+
+    ``((hh - close) / (hh - ll)) * -100`` (one division), clamped to [-100, 0]; 0 when
+    the range is below 1e-14 of the prices' size (a flat window).
+    """
+    diff = hh - ll
+    if (abs(hh) + abs(ll)) * 1e-14 >= abs(diff):
+        return 0.0
+    value = ((hh - close) / diff) * -100.0
+    if value > 0.0:
+        return 0.0
+    return -100.0 if value < -100.0 else value
 
 
 @njit(inline="always")
@@ -131,32 +135,20 @@ def willr_step(state: tuple, high: float, low: float, close: float) -> tuple:
     """Feed one bar; returns (state, %R in [-100, 0] or NaN during warm-up)."""
     if not (math.isfinite(high) and math.isfinite(low) and math.isfinite(close)):
         return state, np.nan
-    hi_st, lo_st = state
-    hi_st, hh = rolling_extreme_step(hi_st, high)
-    lo_st, ll = rolling_extreme_step(lo_st, low)
+    state, hh, ll = rolling_range_step(state, high, low)
     if math.isnan(hh):
-        return (hi_st, lo_st), np.nan
-    return (hi_st, lo_st), willr_value(hh, ll, close)
+        return state, np.nan
+    return state, willr_value(hh, ll, close)
 
 
 @njit
 def willr_1d(
     high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int, out: np.ndarray
 ) -> np.ndarray:
-    """Williams %R of 1-D high/low/close series: :func:`willr_step`'s body, state unnested.
-
-    The loop carries the two extreme states as separate variables (a nested state tuple
-    holding arrays compiled 4x slower) and calls the same ``rolling_extreme_step`` and
-    :func:`willr_value` as the step, so both forms agree bit for bit.
-    """
-    hi_st, lo_st = willr_init(n)
+    """Williams %R of 1-D high/low/close series (loop over :func:`willr_step`)."""
+    state = willr_init(n)
     for i in range(close.shape[0]):
-        if not (math.isfinite(high[i]) and math.isfinite(low[i]) and math.isfinite(close[i])):
-            out[i] = np.nan
-            continue
-        hi_st, hh = rolling_extreme_step(hi_st, high[i])
-        lo_st, ll = rolling_extreme_step(lo_st, low[i])
-        out[i] = np.nan if math.isnan(hh) else willr_value(hh, ll, close[i])
+        state, out[i] = willr_step(state, high[i], low[i], close[i])
     return out
 
 
@@ -173,8 +165,10 @@ def willr_2d(
 def willr(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, n: int = 14) -> np.ndarray:
     """Williams %R = -100 (HH - close) / (HH - LL) over n bars (TA-Lib ``WILLR``).
 
-    Range -100..0; 0 when HH == LL (as in TA-Lib). Warm-up n-1 NaN. A bar with any
-    non-finite high/low/close is skipped (output NaN, state unchanged).
+    Range -100..0, computed as TA-Lib 0.6 does (one division, clamped; 0 when HH - LL
+    is below 1e-14 of the prices), so the values equal TA-Lib's bit for bit. Warm-up
+    n-1 NaN. A bar with any non-finite high/low/close is skipped (output NaN, state
+    unchanged).
     """
     h, lo, c = same_shape(high=high, low=low, close=close)
     n = period("n", n)

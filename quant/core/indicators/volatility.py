@@ -16,6 +16,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from quant.core.exactmath import fma
 from quant.core.indicators.inputs import outputs, period, positive, same_shape, series
 from quant.core.indicators.moving import RESYNC_SLACK, window_sum
 from quant.core.jit import njit
@@ -45,8 +46,10 @@ def atr_step(state: tuple, high: float, low: float, close: float) -> tuple:
             return (n, count, close, total, value), np.nan
         value = total / n
     else:
-        # value * (n-1)/n + tr/n: one multiply-add on the bar-to-bar chain (tr/n is off it)
-        value = value * ((n - 1) / n) + tr * (1.0 / n)
+        # TA-Lib's Wilder step, bit for bit: atr*k + tr*(1-k), k = (n-1)/n, fused (one
+        # rounding, as TA-Lib's FMA build computes it); one fma on the bar-to-bar chain
+        k = (n - 1) / n
+        value = fma(value, k, tr * (1.0 - k))
     return (n, count, close, total, value), value
 
 
@@ -75,9 +78,10 @@ def atr(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, n: int = 
     """Average true range (TA-Lib ``ATR``: SMA of the first n true ranges, then Wilder).
 
     True range = max(high-low, |prev close-high|, |prev close-low|), from the second bar.
-    Wilder step ``atr = atr*((n-1)/n) + tr*(1/n)`` (one multiply-add on the bar-to-bar
-    dependency chain; TA-Lib's ``(atr*(n-1) + tr)/n`` differs by rounding only, ~1e-15).
-    Warm-up: n NaN. Units: price. A bar with any non-finite input is skipped.
+    Wilder step ``atr = fma(atr, k, tr*(1-k))``, k = (n-1)/n, rounded once: TA-Lib's own
+    step on CPUs with FMA, so the values equal TA-Lib's bit for bit there (its build
+    without FMA rounds twice, ~1e-15 apart). Warm-up: n NaN. Units: price. A bar with
+    any non-finite input is skipped.
     """
     h, lo, c = same_shape(high=high, low=low, close=close)
     n = period("n", n)
@@ -112,6 +116,19 @@ def centred_sums(buf: np.ndarray, shift: float) -> tuple:
 
 
 @njit(inline="always")
+def moments_values(
+    n: int, total: float, shift: float, s1: float, s2: float, run: int, x: float
+) -> tuple:
+    """(SMA, mean, population std) of a full n-bar window whose newest bar is x."""
+    middle = total / n
+    if run >= n:
+        return middle, x, 0.0
+    m1 = s1 / n
+    var = max(s2 / n - m1 * m1, 0.0)
+    return middle, shift + m1, math.sqrt(var)
+
+
+@njit(inline="always")
 def moments_step(state: tuple, x: float) -> tuple:
     """Feed one bar; returns (state, SMA, mean, population std), NaN during warm-up.
 
@@ -127,45 +144,48 @@ def moments_step(state: tuple, x: float) -> tuple:
         return state, np.nan, np.nan, np.nan
     n = buf.size
     last = pos - 1 if pos > 0 else n - 1
-    run = run + 1 if count > 0 and buf[last] == x else 1
-    old = buf[pos]
-    if count == 0:
-        shift = x
-    d = x - shift
-    full = count >= n
-    if full:  # one add per running sum on the bar-to-bar chain, as in sma_step
-        total += x - old
-        d_old = old - shift
-        s1 += d - d_old
-        s2 += d * d - d_old * d_old
-    else:
+    if count < n:  # warm-up: the window is filling
+        run = run + 1 if count > 0 and buf[last] == x else 1
+        if count == 0:
+            shift = x
+        d = x - shift
         total += x
         s1 += d
         s2 += d * d
         count += 1
+        buf[pos] = x
+        pos += 1
+        if pos == n:
+            pos = 0
+        new = (buf, count, pos, total, total_since, shift, s1, s2, since, run, k)
+        if count < n:
+            return new, np.nan, np.nan, np.nan
+        middle, mean, std = moments_values(n, total, shift, s1, s2, run, x)
+        return new, middle, mean, std
+    # full window (its own path, so a bar tests count once): one add per running sum on
+    # the bar-to-bar chain, as in sma_step
+    run = run + 1 if buf[last] == x else 1
+    old = buf[pos]
+    d = x - shift
+    total += x - old
+    d_old = old - shift
+    s1 += d - d_old
+    s2 += d * d - d_old * d_old
     buf[pos] = x
     pos += 1
     if pos == n:
         pos = 0
-    if full:
-        total_since += 1
-        if total_since >= n + RESYNC_SLACK:
-            total_since = 0
-            total = window_sum(buf)
-        since += 1
-        if since >= n:
-            since = 0
-            shift = x
-            s1, s2 = centred_sums(buf, shift)
-    new = (buf, count, pos, total, total_since, shift, s1, s2, since, run, k)
-    if count < n:
-        return new, np.nan, np.nan, np.nan
-    middle = total / n
-    if run >= n:
-        return new, middle, x, 0.0
-    m1 = s1 / n
-    var = max(s2 / n - m1 * m1, 0.0)
-    return new, middle, shift + m1, math.sqrt(var)
+    total_since += 1
+    if total_since >= n + RESYNC_SLACK:
+        total_since = 0
+        total = window_sum(buf)
+    since += 1
+    if since >= n:
+        since = 0
+        shift = x
+        s1, s2 = centred_sums(buf, shift)
+    middle, mean, std = moments_values(n, total, shift, s1, s2, run, x)
+    return (buf, count, pos, total, total_since, shift, s1, s2, since, run, k), middle, mean, std
 
 
 # --------------------------------------------------------------------------- rolling std
