@@ -107,7 +107,7 @@ from quant.core.sim.layout import (
     TRADES_T,
     DecideType,
 )
-from quant.core.sim.views import borrowed, borrowed_row, prefetch
+from quant.core.sim.views import borrowed, borrowed_row, prefetch, unlikely
 
 _EPS = 1e-9
 #: Free record rows per symbol the loop wants before each bar (one bar writes far fewer).
@@ -306,7 +306,7 @@ def _loop(call_decide, plan: Plan):
         room = ROOM_PER_SYMBOL * n_sym
         used = np.zeros(n_sym)  # units traded per symbol within the current bar
         for t in range(n):
-            if (
+            if unlikely(
                 orders.shape[0] - acct[A_N_ORDERS] < room
                 or fills.shape[0] - acct[A_N_FILLS] < room
                 or trades.shape[0] - acct[A_N_TRADES] < room
@@ -330,10 +330,10 @@ def _loop(call_decide, plan: Plan):
                 day_start, last_day = eq_last, day[t]
             for s in range(n_sym):
                 c = c_[t, s]
-                if math.isnan(c):
+                if unlikely(math.isnan(c)):
                     continue
                 used[s] = 0.0
-                if (
+                if unlikely(
                     book[s, B_SLOT_EXIT] >= 0.0
                     or book[s, B_SLOT_ENTRY] >= 0.0
                     or book[s, B_SLOT_SL] >= 0.0
@@ -354,7 +354,7 @@ def _loop(call_decide, plan: Plan):
                 )  # fmt: skip
             elif code == HALT_DAILY_LOSS and new_day:  # what account_halt does without limits
                 code = HALT_NONE
-            if code != HALT_NONE and before == HALT_NONE:
+            if unlikely(code != HALT_NONE and before == HALT_NONE):
                 for s in range(n_sym):
                     halt_symbol(orders, book, acct, s, t + b0, close_out)
             bar_halt = code
@@ -381,8 +381,8 @@ def _loop(call_decide, plan: Plan):
                             bar_halt = HALT_VOLATILITY
                         continue
                     book[s, B_VOL_HALTED] = 0.0
-                if code != HALT_NONE or math.isnan(tgt):
-                    continue
+                if not unlikely(code == HALT_NONE and not math.isnan(tgt)):
+                    continue  # no decision (most bars), or trading halted
                 committed += act_on_target(
                     stats, cfg, costs, orders, book, acct, s, t, tgt, c, eq, committed
                 )
@@ -398,7 +398,7 @@ def _loop(call_decide, plan: Plan):
             equity[t] = eq
             exposure[t] = gross / eq if eq > 0.0 else math.nan
             halt[t] = bar_halt
-            if acct[A_OVERFLOW] != 0.0:
+            if unlikely(acct[A_OVERFLOW] != 0.0):
                 _store(acct, last_day, day_start, peak, eq_last, code)
                 return t
         acct[A_BAR0] = b0 + n

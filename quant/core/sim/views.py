@@ -104,6 +104,22 @@ def prefetch(typingctx, arr_t, index_t, write_t):
     return types.none(arr_t, types.intp, write_t), codegen
 
 
+@intrinsic
+def unlikely(typingctx, cond_t):
+    """``cond`` unchanged, marked as rarely true (the compiler lays the hot path out first)."""
+    if not isinstance(cond_t, types.Boolean):
+        return None
+
+    def codegen(context, builder, sig, args):
+        i1 = ir.IntType(1)
+        fnty = ir.FunctionType(i1, [i1, i1])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.expect.i1")
+        cond = context.cast(builder, args[0], sig.args[0], types.boolean)
+        return builder.call(fn, [cond, i1(0)])
+
+    return types.boolean(cond_t), codegen
+
+
 if DISABLED:  # plain-Python kernels (QUANT_DISABLE_JIT=1): an ordinary view
 
     def borrowed_row(arr: np.ndarray, first: int) -> np.ndarray:  # type: ignore[no-redef]
@@ -116,3 +132,7 @@ if DISABLED:  # plain-Python kernels (QUANT_DISABLE_JIT=1): an ordinary view
 
     def prefetch(arr: np.ndarray, index: int, write: bool) -> None:  # type: ignore[no-redef]
         """Nothing (a cache hint)."""
+
+    def unlikely(cond: bool) -> bool:  # type: ignore[no-redef]
+        """``cond`` (a branch hint)."""
+        return cond
