@@ -136,7 +136,10 @@ def kernel_only(bars: BarArrays, cfg: BacktestConfig, general: bool = False):
     feats = np.empty((n, k, 2))
     for j in range(k):
         feats[:, j, :] = sma_crossover.features(bars.column(j), p)
-    stats = rolling_market_stats(bars.close, bars.volume, cfg.stats_window)
+    if cfg.needs_market_stats():  # as run_backtest does: placeholders when no rule reads them
+        stats = rolling_market_stats(bars.close, bars.volume, cfg.stats_window)
+    else:
+        stats = (np.full((1, k), np.nan),) * 3
     day = np.ascontiguousarray(bars.ts // (86_400 * 10**9))
     cap = 256 + n * k // 8
     price = (bars.open, bars.high, bars.low, bars.close, bars.volume)

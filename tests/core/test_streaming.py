@@ -63,7 +63,7 @@ def test_panel_features_equal_each_symbols_batch_features_bit_for_bit():
     from quant.core.streaming import batch_features, panel_features
 
     rng = np.random.default_rng(3)
-    n, k = 500, 3
+    n, k = 2500, 3  # more than one 1,024-bar tile of the transpose
     close = 100 + np.cumsum(rng.normal(0, 1, (n, k)), axis=0)
     bars = {"open": close + 0.1, "high": close + 1, "low": close - 1, "close": close,
             "volume": rng.uniform(1e3, 1e4, (n, k))}  # fmt: skip

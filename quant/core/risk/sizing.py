@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from quant.core.jit import njit
 from quant.core.sim.fills import impact_fraction
 from quant.core.sim.layout import (
@@ -18,6 +20,8 @@ from quant.core.sim.layout import (
     SIZE_KELLY,
     SIZE_RISK,
     SIZE_VOL,
+    SLIP_CONSTANT,
+    SLIP_LINEAR,
 )
 
 
@@ -87,6 +91,35 @@ def size_units(
 
 
 @njit
+def _risk_with_impact(q, unit_risk, price, slip_model, slip_param, sigma, adv):
+    """Risk plus expected slippage of ``q`` units (quote currency; bar volume taken as ADV)."""
+    return q * (unit_risk + price * impact_fraction(slip_model, slip_param, q, adv, sigma, adv))
+
+
+@njit
+def _root_guess(budget, unit_risk, price, slip_model, slip_param, sigma, adv):
+    """Closed-form (constant, linear) or Newton (square-root) root of risk = ``budget``."""
+    m = int(slip_model)
+    k = max(slip_param, 0.0)
+    if m == SLIP_CONSTANT:
+        return budget / (unit_risk + price * k * 1e-4)
+    if m == SLIP_LINEAR:  # p k/adv q^2 + u q = B, in the form that does not cancel
+        a = price * k / adv
+        return 2.0 * budget / (unit_risk + math.sqrt(unit_risk * unit_risk + 4.0 * a * budget))
+    # square root: with r = sqrt(q), p k sigma / sqrt(adv) r^3 + u r^2 = B; Newton from
+    # above (r^2 = B / u) descends monotonically on this convex, increasing cubic
+    c = price * k * sigma / math.sqrt(adv)
+    r = math.sqrt(budget / unit_risk)
+    for _ in range(100):
+        g = (c * r + unit_risk) * r * r - budget
+        step = g / ((3.0 * c * r + 2.0 * unit_risk) * r)
+        r -= step
+        if not step > 1e-15 * r:
+            break
+    return r * r
+
+
+@njit
 def shrink_for_impact(
     qty: float,
     unit_risk: float,
@@ -98,25 +131,35 @@ def shrink_for_impact(
 ) -> float:
     """Largest q <= qty whose risk plus expected slippage stays within qty's risk budget.
 
-    Solves ``q * (unit_risk + price * impact(q)) <= qty * unit_risk`` by bisection, with the
-    expected bar volume taken as ADV. The more a market's impact grows with size (lower
-    ADV, higher sigma), the smaller the result; with no slippage model it returns ``qty``.
+    Solves ``q * (unit_risk + price * impact(q)) <= qty * unit_risk`` with the expected bar
+    volume taken as ADV: the root in closed form (constant and linear impact) or by Newton's
+    method (square root), then stepped float by float to the largest q that fits (a step
+    or two). The more a market's impact grows with size (lower ADV, higher sigma), the
+    smaller the result; with no slippage model it returns ``qty``.
     """
     if not (qty > 0.0 and unit_risk > 0.0 and price > 0.0):
         return max(qty, 0.0)
     budget = qty * unit_risk
-    if (
-        qty * (unit_risk + price * impact_fraction(slip_model, slip_param, qty, adv, sigma, adv))
-        <= budget
-    ):
+    args = (unit_risk, price, slip_model, slip_param, sigma, adv)
+    if _risk_with_impact(qty, *args) <= budget:
         return qty
-    lo, hi = 0.0, qty
+    q = min(max(_root_guess(budget, *args), 0.0), qty)
+    steps = 0
+    while q > 0.0 and _risk_with_impact(q, *args) > budget and steps < 64:
+        q = np.nextafter(q, 0.0)
+        steps += 1
+    while steps < 64:
+        up = np.nextafter(q, math.inf)
+        if up >= qty or _risk_with_impact(up, *args) > budget:
+            break
+        q = up
+        steps += 1
+    if steps < 64 and not math.isnan(q):
+        return q
+    lo, hi = 0.0, qty  # the guess was far off (extreme inputs): bisection
     for _ in range(60):
         mid = 0.5 * (lo + hi)
-        cost = mid * (
-            unit_risk + price * impact_fraction(slip_model, slip_param, mid, adv, sigma, adv)
-        )
-        if cost <= budget:
+        if _risk_with_impact(mid, *args) <= budget:
             lo = mid
         else:
             hi = mid

@@ -97,6 +97,7 @@ from quant.core.sim.layout import (
     FILL_SAME_CLOSE,
     FILLS_T,
     HALT_ACTION_CLOSE,
+    HALT_DAILY_LOSS,
     HALT_NONE,
     HALT_VOLATILITY,
     K_SLIP_MODEL,
@@ -106,7 +107,7 @@ from quant.core.sim.layout import (
     TRADES_T,
     DecideType,
 )
-from quant.core.sim.views import borrowed_row
+from quant.core.sim.views import borrowed, borrowed_row, prefetch, unlikely
 
 _EPS = 1e-9
 #: Free record rows per symbol the loop wants before each bar (one bar writes far fewer).
@@ -216,6 +217,13 @@ def _process_orders(bars, stats, cfg, costs, orders, fills, trades, book, acct, 
             book[s, slot] = -1.0
 
 
+@njit
+def _store(acct, last_day, day_start, peak, equity, code):
+    """Write the account scalars the loop keeps in locals back to ``acct``."""
+    acct[A_LAST_DAY], acct[A_DAY_START], acct[A_PEAK] = last_day, day_start, peak
+    acct[A_EQUITY], acct[A_HALT] = equity, code
+
+
 _SIG = types.int64(
     DecideType,
     types.UniTuple(F8_2D, 5),
@@ -241,18 +249,20 @@ class Plan(NamedTuple):
     same_close: bool  # C_FILL_TIMING == FILL_SAME_CLOSE: a second fill pass at the close
     vol_halt: bool  # C_VOL_HALT > 0: per-symbol volatility HALT
     max_exposure: bool  # C_MAX_EXPOSURE > 0: working entries count toward exposure
+    limits: bool  # a daily-loss, drawdown or losing-streak limit: the account HALT rules
 
 
 #: the general loop: every part compiled in, whatever the configuration
-FULL_PLAN = Plan(True, True, True)
+FULL_PLAN = Plan(True, True, True, True)
 
 
 def plan_for(cfg: np.ndarray) -> Plan:
     """The parts of the loop the config vector ``cfg`` (layout ``C_*``) needs."""
     return Plan(
         same_close=int(cfg[C_FILL_TIMING]) == FILL_SAME_CLOSE,
-        vol_halt=cfg[C_VOL_HALT] > 0.0,
-        max_exposure=cfg[C_MAX_EXPOSURE] > 0.0,
+        vol_halt=bool(cfg[C_VOL_HALT] > 0.0),
+        max_exposure=bool(cfg[C_MAX_EXPOSURE] > 0.0),
+        limits=bool(max(cfg[C_MAX_DAILY_LOSS], cfg[C_MAX_DRAWDOWN], cfg[C_MAX_CONSEC]) > 0.0),
     )
 
 
@@ -264,12 +274,21 @@ def _loop(call_decide, plan: Plan):
     (specialised loop, which numba can inline). ``plan`` fields become constants, so the code
     of a part switched off is dropped by the compiler.
     """
-    same_close, vol_halt, max_exposure = plan
+    same_close, vol_halt, max_exposure, limits = plan
 
     def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io, out):
         """Run the bar loop; returns -1 when done, or the bar it paused before for record room."""
+        # uncounted views of the arguments (alive for the whole call): the helpers called on
+        # every order event then do no atomic reference counting on entry and exit
+        bars = (
+            borrowed(bars[0]), borrowed(bars[1]), borrowed(bars[2]), borrowed(bars[3]),
+            borrowed(bars[4]),
+        )  # fmt: skip
+        stats = (borrowed(stats[0]), borrowed(stats[1]), borrowed(stats[2]))
         c_ = bars[3]
-        orders, fills, trades, book, acct = book_io
+        orders, fills, trades = borrowed(book_io[0]), borrowed(book_io[1]), borrowed(book_io[2])
+        book, acct = borrowed(book_io[3]), borrowed(book_io[4])
+        cfg, costs = borrowed(cfg), borrowed(costs)
         equity, exposure, targets, halt = out
         n, n_sym = c_.shape
         n_feat = feats.shape[2]
@@ -281,29 +300,40 @@ def _loop(call_decide, plan: Plan):
         max_consec = cfg[C_MAX_CONSEC]
         max_exp, max_vol, ppy = cfg[C_MAX_EXPOSURE], cfg[C_VOL_HALT], cfg[C_PPY]
         b0 = int(acct[A_BAR0])
-        # account scalars only this loop writes: kept in locals, written through to acct
+        # account scalars only this loop reads and writes: locals, stored back on return
         last_day, day_start, peak = acct[A_LAST_DAY], acct[A_DAY_START], acct[A_PEAK]
         eq_last, code = acct[A_EQUITY], int(acct[A_HALT])
         room = ROOM_PER_SYMBOL * n_sym
         used = np.zeros(n_sym)  # units traded per symbol within the current bar
         for t in range(n):
-            if (
+            if unlikely(
                 orders.shape[0] - acct[A_N_ORDERS] < room
                 or fills.shape[0] - acct[A_N_FILLS] < room
                 or trades.shape[0] - acct[A_N_TRADES] < room
             ):
                 acct[A_BAR0] = b0 + t  # pause before bar t: the driver grows the records
+                _store(acct, last_day, day_start, peak, eq_last, code)
                 return t
+            # the bar data and record rows an order event would touch, a few bars ahead (only
+            # the close is read every bar, so the hardware would not stream the others)
+            ahead = (t + 16) * n_sym
+            for s in range(0, n_sym, 8):
+                prefetch(bars[0], ahead + s, False)
+                prefetch(bars[1], ahead + s, False)
+                prefetch(bars[2], ahead + s, False)
+                prefetch(bars[4], ahead + s, False)
+            prefetch(orders, int(acct[A_N_ORDERS]) + 1, True)
+            prefetch(fills, int(acct[A_N_FILLS]) + 1, True)
+            prefetch(trades, int(acct[A_N_TRADES]) + 1, True)
             new_day = day[t] != last_day
             if new_day:
-                day_start = acct[A_DAY_START] = eq_last
-                last_day = acct[A_LAST_DAY] = day[t]
+                day_start, last_day = eq_last, day[t]
             for s in range(n_sym):
                 c = c_[t, s]
-                if math.isnan(c):
+                if unlikely(math.isnan(c)):
                     continue
                 used[s] = 0.0
-                if (
+                if unlikely(
                     book[s, B_SLOT_EXIT] >= 0.0
                     or book[s, B_SLOT_ENTRY] >= 0.0
                     or book[s, B_SLOT_SL] >= 0.0
@@ -315,14 +345,16 @@ def _loop(call_decide, plan: Plan):
                     )  # fmt: skip
                 book[s, B_LAST_CLOSE] = c
             eq, gross = _mark(book, acct)
-            peak = acct[A_PEAK] = max(peak, eq)
+            peak = max(peak, eq)
             before = code
-            code = account_halt(
-                before, new_day, eq, day_start, peak, acct[A_CONSEC],
-                max_daily, max_dd, max_consec,
-            )  # fmt: skip
-            acct[A_HALT] = code
-            if code != HALT_NONE and before == HALT_NONE:
+            if limits:
+                code = account_halt(
+                    before, new_day, eq, day_start, peak, acct[A_CONSEC],
+                    max_daily, max_dd, max_consec,
+                )  # fmt: skip
+            elif code == HALT_DAILY_LOSS and new_day:  # what account_halt does without limits
+                code = HALT_NONE
+            if unlikely(code != HALT_NONE and before == HALT_NONE):
                 for s in range(n_sym):
                     halt_symbol(orders, book, acct, s, t + b0, close_out)
             bar_halt = code
@@ -349,8 +381,8 @@ def _loop(call_decide, plan: Plan):
                             bar_halt = HALT_VOLATILITY
                         continue
                     book[s, B_VOL_HALTED] = 0.0
-                if code != HALT_NONE or math.isnan(tgt):
-                    continue
+                if not unlikely(code == HALT_NONE and not math.isnan(tgt)):
+                    continue  # no decision (most bars), or trading halted
                 committed += act_on_target(
                     stats, cfg, costs, orders, book, acct, s, t, tgt, c, eq, committed
                 )
@@ -362,13 +394,15 @@ def _loop(call_decide, plan: Plan):
                             True, used,
                         )  # fmt: skip
                 eq, gross = _mark(book, acct)
-            eq_last = acct[A_EQUITY] = eq
+            eq_last = eq
             equity[t] = eq
             exposure[t] = gross / eq if eq > 0.0 else math.nan
             halt[t] = bar_halt
-            if acct[A_OVERFLOW] != 0.0:
+            if unlikely(acct[A_OVERFLOW] != 0.0):
+                _store(acct, last_day, day_start, peak, eq_last, code)
                 return t
         acct[A_BAR0] = b0 + n
+        _store(acct, last_day, day_start, peak, eq_last, code)
         return -1
 
     return simulate

@@ -14,6 +14,7 @@ from quant.core.risk.sizing import (
     size_units,
     vol_target,
 )
+from quant.core.sim.fills import impact_fraction
 from quant.core.sim.layout import (
     SIZE_FIXED,
     SIZE_FRACTION,
@@ -21,6 +22,7 @@ from quant.core.sim.layout import (
     SIZE_RISK,
     SIZE_VOL,
     SLIP_CONSTANT,
+    SLIP_LINEAR,
     SLIP_NONE,
     SLIP_SQRT,
 )
@@ -71,3 +73,40 @@ def test_engine_buys_less_of_the_illiquid_symbol_for_the_same_risk():
     qty = {int(s): q for s, q in zip(r.orders["symbol"], r.orders["qty"], strict=True) if q > 0}
     assert qty[1] < 0.9 * qty[0]
     assert qty[0] == pytest.approx(0.01 * 1e6 / (0.05 * c[30]), rel=0.02)
+
+
+def _cost(q, unit_risk, price, model, param, sigma, adv):
+    """Risk plus expected slippage of q units (bar volume = ADV), as the sizing rule sees it."""
+    return q * (unit_risk + price * impact_fraction(model, param, q, adv, sigma, adv))
+
+
+def _bisection(qty, *args):
+    """The solver before the closed forms: 60 halvings of [0, qty]."""
+    budget = qty * args[0]
+    if _cost(qty, *args) <= budget:
+        return qty
+    lo, hi = 0.0, qty
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if _cost(mid, *args) <= budget else (lo, mid)
+    return lo
+
+
+@pytest.mark.parametrize("model", [SLIP_CONSTANT, SLIP_LINEAR, SLIP_SQRT])
+def test_shrunk_size_is_the_largest_float_within_the_budget(model):
+    rng = np.random.default_rng(int(model))
+    for _ in range(300):
+        qty = float(10 ** rng.uniform(-2, 7))
+        unit_risk, price = float(10 ** rng.uniform(-3, 2)), float(10 ** rng.uniform(-1, 4))
+        param, sigma = float(rng.uniform(0.01, 50.0)), float(rng.uniform(1e-4, 0.1))
+        args = (unit_risk, price, model, param, sigma, float(10 ** rng.uniform(1, 8)))
+
+        q = shrink_for_impact(qty, *args)
+
+        budget = qty * unit_risk
+        assert 0.0 <= q <= qty
+        assert _cost(q, *args) <= budget
+        up = np.nextafter(q, np.inf)
+        assert q == qty or up >= qty or _cost(up, *args) > budget
+        assert q >= _bisection(qty, *args)  # never below what halving found
+        assert q == pytest.approx(_bisection(qty, *args), rel=1e-12, abs=1e-300)
