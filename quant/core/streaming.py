@@ -202,23 +202,31 @@ def panel_features(specs: tuple[Indicator, ...], bars: Mapping[str, np.ndarray])
     """float64[n, S, K]: :func:`batch_features` of every symbol, in the simulator's layout.
 
     ``bars`` columns are float64[n, S] with a bar for every symbol at every row (no gaps to
-    skip). Each column read is transposed once to float64[S, n], each symbol's row goes
-    through the 1-D kernels into float64[S, K, n], which is transposed in one pass (a
-    write per symbol and feature straight into [n, S, K] would touch every cache line
-    S x K times); column s equals ``batch_features`` of symbol s alone, bit for bit.
+    skip). Each column read is transposed once to float64[S, n] and each symbol's row goes
+    through the 1-D kernels. With S x K <= 8 (one bar's features fit a cache line) every
+    result is written straight into [n, S, K]; otherwise into float64[S, K, n], transposed
+    in one pass (a write per symbol and feature straight into [n, S, K] would touch every
+    cache line S x K times). Column s equals ``batch_features`` of symbol s alone, bit for
+    bit.
     """
     specs = _checked(specs)
     n, n_sym = np.shape(bars["close"])
-    by_symbol = np.empty((n_sym, len(specs), n))
+    direct = n_sym * len(specs) <= 8
+    out = np.empty((n, n_sym, len(specs)) if direct else (n_sym, len(specs), n))
     rows: dict[str, np.ndarray] = {}  # column name -> float64[S, n], each symbol contiguous
     for k, ind in enumerate(specs):
         x = rows.get(ind.column)
         if x is None:
-            x = rows[ind.column] = _symbol_rows(np.ascontiguousarray(bars[ind.column], np.float64))
+            col = np.ascontiguousarray(bars[ind.column], np.float64)
+            x = rows[ind.column] = col.reshape(1, n) if n_sym == 1 else _symbol_rows(col)
         fn = KERNELS[ind.kernel][1]
         for j in range(n_sym):
-            by_symbol[j, k] = x[j] if fn is None else fn(x[j], int(ind.n))
-    return np.ascontiguousarray(by_symbol.transpose(2, 0, 1))
+            f = x[j] if fn is None else fn(x[j], int(ind.n))
+            if direct:
+                out[:, j, k] = f
+            else:
+                out[j, k] = f
+    return out if direct else np.ascontiguousarray(out.transpose(2, 0, 1))
 
 
 @njit

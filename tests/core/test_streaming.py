@@ -59,15 +59,18 @@ def test_an_unknown_kernel_or_column_is_refused_with_its_name():
         stream_init((Indicator("sma", "close", 0),), 1)
 
 
-def test_panel_features_equal_each_symbols_batch_features_bit_for_bit():
+@pytest.mark.parametrize(
+    ("k", "specs"),
+    [(1, SPECS), (3, SPECS), (2, SPECS[:4])],  # S x K <= 8: written straight into [n, S, K]
+)
+def test_panel_features_equal_each_symbols_batch_features_bit_for_bit(k, specs):
     from quant.core.streaming import batch_features, panel_features
 
     rng = np.random.default_rng(3)
-    n, k = 2500, 3  # more than one 1,024-bar tile of the transpose
+    n = 2500  # more than one 1,024-bar tile of the transpose
     close = 100 + np.cumsum(rng.normal(0, 1, (n, k)), axis=0)
     bars = {"open": close + 0.1, "high": close + 1, "low": close - 1, "close": close,
             "volume": rng.uniform(1e3, 1e4, (n, k))}  # fmt: skip
-    specs = SPECS
     panel = panel_features(specs, bars)
     assert panel.shape == (n, k, len(specs)) and panel.flags.c_contiguous
     for j in range(k):
