@@ -147,7 +147,10 @@ def _trim(records: np.ndarray, count: int) -> np.ndarray:
 
 
 def _capacity(n: int, n_sym: int) -> int:
-    return 64 + 16 * n_sym + (n * n_sym) // 64
+    """First record rows: one per 16 bar-symbols (a busy strategy such as a fast SMA cross
+    trades every ~18 bars, so it runs without a pause to grow), at most 4M rows. Zeroed
+    pages cost nothing until written, so the unused part is almost free."""
+    return 64 + 16 * n_sym + min((n * n_sym) // 16, 1 << 22)
 
 
 def _grow(rec: np.ndarray, used: int, room: int) -> np.ndarray:

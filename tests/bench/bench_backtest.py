@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 N = 1_000_000
 FAST, SLOW, QTY, FEE = 10, 50, 10.0, 0.001
 CASH = 1e9
-REPEAT = 3
+REPEAT = 5
 
 
 def market(n: int, k: int, seed: int = 42) -> BarArrays:
