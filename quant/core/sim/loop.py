@@ -244,25 +244,26 @@ class Plan(NamedTuple):
 
     A part switched off is one whose code would do nothing for that configuration, so a
     loop compiled without it gives identical results (``tests/core/sim/test_specialised.py``).
+    Two switches, so at most four loops per strategy are ever compiled (each costs a few
+    seconds once): the risk rules go in or out together.
     """
 
     same_close: bool  # C_FILL_TIMING == FILL_SAME_CLOSE: a second fill pass at the close
-    vol_halt: bool  # C_VOL_HALT > 0: per-symbol volatility HALT
-    max_exposure: bool  # C_MAX_EXPOSURE > 0: working entries count toward exposure
-    limits: bool  # a daily-loss, drawdown or losing-streak limit: the account HALT rules
+    # any risk rule of the loop: the account HALT limits (daily loss, drawdown, losing
+    # streak), the per-symbol volatility HALT, working entries counted toward exposure
+    risk: bool
 
 
 #: the general loop: every part compiled in, whatever the configuration
-FULL_PLAN = Plan(True, True, True, True)
+FULL_PLAN = Plan(True, True)
 
 
 def plan_for(cfg: np.ndarray) -> Plan:
     """The parts of the loop the config vector ``cfg`` (layout ``C_*``) needs."""
+    rules = (C_MAX_DAILY_LOSS, C_MAX_DRAWDOWN, C_MAX_CONSEC, C_VOL_HALT, C_MAX_EXPOSURE)
     return Plan(
         same_close=int(cfg[C_FILL_TIMING]) == FILL_SAME_CLOSE,
-        vol_halt=bool(cfg[C_VOL_HALT] > 0.0),
-        max_exposure=bool(cfg[C_MAX_EXPOSURE] > 0.0),
-        limits=bool(max(cfg[C_MAX_DAILY_LOSS], cfg[C_MAX_DRAWDOWN], cfg[C_MAX_CONSEC]) > 0.0),
+        risk=bool(max(cfg[r] for r in rules) > 0.0),
     )
 
 
@@ -274,7 +275,7 @@ def _loop(call_decide, plan: Plan):
     (specialised loop, which numba can inline). ``plan`` fields become constants, so the code
     of a part switched off is dropped by the compiler.
     """
-    same_close, vol_halt, max_exposure, limits = plan
+    same_close, risk = plan
 
     def simulate(decide, bars, stats, day, feats, params, state, cfg, costs, book_io, out):
         """Run the bar loop; returns -1 when done, or the bar it paused before for record room."""
@@ -347,7 +348,7 @@ def _loop(call_decide, plan: Plan):
             eq, gross = _mark(book, acct)
             peak = max(peak, eq)
             before = code
-            if limits:
+            if risk:
                 code = account_halt(
                     before, new_day, eq, day_start, peak, acct[A_CONSEC],
                     max_daily, max_dd, max_consec,
@@ -359,7 +360,7 @@ def _loop(call_decide, plan: Plan):
                     halt_symbol(orders, book, acct, s, t + b0, close_out)
             bar_halt = code
             committed = gross
-            if max_exposure and max_exp > 0.0:
+            if risk and max_exp > 0.0:
                 for s in range(n_sym):
                     committed += pending_entry(orders, book, s, book[s, B_LAST_CLOSE])
             for s in range(n_sym):
@@ -371,7 +372,7 @@ def _loop(call_decide, plan: Plan):
                 s_row = borrowed_row(state, s * n_state)
                 tgt = call_decide(decide, f_row, book[s, B_POS], s_row, params)
                 targets[t, s] = tgt
-                if vol_halt:
+                if risk:
                     sig = stats[0][stat_row(stats[0], t), s]
                     if volatility_halt(sig, ppy, max_vol):
                         if book[s, B_VOL_HALTED] == 0.0:

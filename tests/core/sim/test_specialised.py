@@ -96,16 +96,19 @@ def test_a_real_strategy_compiled_into_the_loop_trades_exactly_like_the_general_
 
 def test_the_plan_switches_a_part_off_only_when_the_config_leaves_it_unused():
     plain = BacktestConfig()
-    assert plan_for(plain.to_vector()) == Plan(
-        same_close=False, vol_halt=False, max_exposure=False, limits=False
+    assert plan_for(plain.to_vector()) == Plan(same_close=False, risk=False)
+    assert plan_for(BacktestConfig(fill_timing="same_close").to_vector()) == Plan(True, False)
+    rules = (
+        {"max_daily_loss": 0.1},
+        {"max_drawdown": 0.1},
+        {"max_consecutive_losses": 3},
+        {"max_volatility": 0.5},
+        {"max_exposure": 1},
     )
-    full = BacktestConfig(
-        fill_timing="same_close",
-        risk={"max_volatility": 0.5, "max_exposure": 1, "max_drawdown": 0.2},
-    )
+    for rule in rules:  # any one risk rule compiles them all in
+        assert plan_for(BacktestConfig(risk=rule).to_vector()) == Plan(False, True), rule
+    full = BacktestConfig(fill_timing="same_close", risk={"max_volatility": 0.5})
     assert plan_for(full.to_vector()) == FULL_PLAN
-    for limit in ({"max_daily_loss": 0.1}, {"max_drawdown": 0.1}, {"max_consecutive_losses": 3}):
-        assert plan_for(BacktestConfig(risk=limit).to_vector()).limits, limit
 
 
 def test_one_compiled_loop_per_strategy_and_plan():
