@@ -112,6 +112,7 @@ from quant.core.sim.views import borrowed, borrowed_row, prefetch, unlikely
 _EPS = 1e-9
 #: Free record rows per symbol the loop wants before each bar (one bar writes far fewer).
 ROOM_PER_SYMBOL = 16
+_PER_LINE = 8  # float64 values per 64-byte cache line: one prefetch covers 8 symbols
 
 
 @njit
@@ -318,7 +319,7 @@ def _loop(call_decide, plan: Plan):
             # the bar data and record rows an order event would touch, a few bars ahead (only
             # the close is read every bar, so the hardware would not stream the others)
             ahead = (t + 16) * n_sym
-            for s in range(0, n_sym, 8):
+            for s in range(0, n_sym, _PER_LINE):
                 prefetch(bars[0], ahead + s, False)
                 prefetch(bars[1], ahead + s, False)
                 prefetch(bars[2], ahead + s, False)
