@@ -25,28 +25,32 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
+from numba import prange
 
 from quant.core.indicators import ema, rolling_std, rsi, sma, zscore
 from quant.core.indicators.inputs import IndicatorInputError
-from quant.core.indicators.momentum import rsi_init, rsi_step
-from quant.core.indicators.moving import ema_init, ema_step, sma_init, sma_step
+from quant.core.indicators.momentum import rsi_2d, rsi_init, rsi_step
+from quant.core.indicators.moving import ema_2d, ema_init, ema_step, sma_2d, sma_init, sma_step
 from quant.core.indicators.volatility import (
     moments_init,
+    rolling_std_2d,
     rolling_std_step,
+    zscore_2d,
     zscore_step,
 )
 from quant.core.jit import njit
 
 COLUMNS = ("open", "high", "low", "close", "volume")
 K_VALUE, K_SMA, K_EMA, K_RSI, K_STD, K_ZSCORE = 0, 1, 2, 3, 4, 5
-#: kernel name -> (id, batch wrapper, init) ("value" is the column itself).
-KERNELS: dict[str, tuple[int, Any, Any]] = {
-    "value": (K_VALUE, None, None),
-    "sma": (K_SMA, sma, sma_init),
-    "ema": (K_EMA, ema, ema_init),
-    "rsi": (K_RSI, rsi, rsi_init),
-    "rolling_std": (K_STD, rolling_std, moments_init),
-    "zscore": (K_ZSCORE, zscore, moments_init),
+#: kernel name -> (id, batch wrapper, init, 2-D kernel ``f(x[n, S] F, n, out[n, S] F)``
+#: parallel over symbols); "value" is the column itself.
+KERNELS: dict[str, tuple[int, Any, Any, Any]] = {
+    "value": (K_VALUE, None, None, None),
+    "sma": (K_SMA, sma, sma_init, sma_2d),
+    "ema": (K_EMA, ema, ema_init, ema_2d),
+    "rsi": (K_RSI, rsi, rsi_init, rsi_2d),
+    "rolling_std": (K_STD, rolling_std, moments_init, rolling_std_2d),
+    "zscore": (K_ZSCORE, zscore, moments_init, zscore_2d),
 }
 
 
@@ -202,45 +206,74 @@ def panel_features(specs: tuple[Indicator, ...], bars: Mapping[str, np.ndarray])
     """float64[n, S, K]: :func:`batch_features` of every symbol, in the simulator's layout.
 
     ``bars`` columns are float64[n, S] with a bar for every symbol at every row (no gaps to
-    skip). Each column read is transposed once to float64[S, n] and each symbol's row goes
-    through the 1-D kernels. With S x K <= 8 (one bar's features fit a cache line) every
-    result is written straight into [n, S, K]; otherwise into float64[S, K, n], transposed
-    in one pass (a write per symbol and feature straight into [n, S, K] would touch every
-    cache line S x K times). Column s equals ``batch_features`` of symbol s alone, bit for
-    bit.
+    skip). Each column read is transposed once to float64[S, n] (every symbol contiguous).
+    With S x K <= 8 (one bar's features fit a cache line) each symbol goes through the 1-D
+    kernels and every result is written straight into [n, S, K]. Otherwise each spec's 2-D
+    kernel computes all symbols on all cores into float64[K, S, n], interleaved into
+    [n, S, K] in one pass over tiles of bars (a write per symbol and feature straight into
+    [n, S, K] would touch every cache line S x K times). Column s equals ``batch_features``
+    of symbol s alone, bit for bit: the 2-D kernels run the 1-D kernel on each column.
+    Arrays are allocated by numpy (transparent huge pages, see ``indicators.inputs.outputs``).
     """
     specs = _checked(specs)
     n, n_sym = np.shape(bars["close"])
-    direct = n_sym * len(specs) <= 8
-    out = np.empty((n, n_sym, len(specs)) if direct else (n_sym, len(specs), n))
+    n_k = len(specs)
+    direct = n_sym * n_k <= 8
     rows: dict[str, np.ndarray] = {}  # column name -> float64[S, n], each symbol contiguous
+    out = np.empty((n, n_sym, n_k) if direct else (n_k, n_sym, n))
     for k, ind in enumerate(specs):
         x = rows.get(ind.column)
         if x is None:
             col = np.ascontiguousarray(bars[ind.column], np.float64)
-            x = rows[ind.column] = col.reshape(1, n) if n_sym == 1 else _symbol_rows(col)
-        fn = KERNELS[ind.kernel][1]
-        for j in range(n_sym):
-            f = x[j] if fn is None else fn(x[j], int(ind.n))
-            if direct:
-                out[:, j, k] = f
+            if n_sym == 1:
+                x = col.reshape(1, n)
             else:
-                out[j, k] = f
-    return out if direct else np.ascontiguousarray(out.transpose(2, 0, 1))
+                x = _symbol_rows(col, np.empty((n_sym, n)), _tile_rows(n_sym))
+            rows[ind.column] = x
+        if direct:
+            fn = KERNELS[ind.kernel][1]
+            for j in range(n_sym):
+                out[:, j, k] = x[j] if fn is None else fn(x[j], int(ind.n))
+        elif (kernel_2d := KERNELS[ind.kernel][3]) is None:
+            out[k] = x
+        else:
+            kernel_2d(x.T, int(ind.n), out[k].T)
+    if direct:
+        return out
+    return _interleave(out, np.empty((n, n_sym, n_k)), _tile_rows(n_sym * n_k))
 
 
-@njit
-def _symbol_rows(x: np.ndarray) -> np.ndarray:
-    """float64[S, n] copy of float64[n, S], transposed in tiles of 1,024 bars so every cache
-    line of ``x`` is read once (numpy's copy of ``x.T`` reads each S times: 2.6x slower on
-    1M x 8)."""
+def _tile_rows(width: int) -> int:
+    """Bars per tile of a transpose with ``width`` float64 per bar: about 256 KiB a tile."""
+    return max(8, 32768 // width)
+
+
+@njit(parallel=True)
+def _symbol_rows(x: np.ndarray, out: np.ndarray, tile: int) -> np.ndarray:
+    """``out`` float64[S, n] = float64[n, S] ``x`` transposed, tiles of bars on all cores, so
+    every cache line of ``x`` is read once (numpy's copy of ``x.T`` reads each S times)."""
     n, n_sym = x.shape
-    out = np.empty((n_sym, n))
-    for t0 in range(0, n, 1024):
-        t1 = min(t0 + 1024, n)
+    for b in prange((n + tile - 1) // tile):
+        t0 = b * tile
+        t1 = min(t0 + tile, n)
         for j in range(n_sym):
             for t in range(t0, t1):
                 out[j, t] = x[t, j]
+    return out
+
+
+@njit(parallel=True)
+def _interleave(feats: np.ndarray, out: np.ndarray, tile: int) -> np.ndarray:
+    """``out[t, s, k] = feats[k, s, t]``: tiles of bars on all cores, each tile's rows of
+    ``out`` written while they are in cache."""
+    n_k, n_sym, n = feats.shape
+    for b in prange((n + tile - 1) // tile):
+        t0 = b * tile
+        t1 = min(t0 + tile, n)
+        for k in range(n_k):
+            for j in range(n_sym):
+                for t in range(t0, t1):
+                    out[t, j, k] = feats[k, j, t]
     return out
 
 

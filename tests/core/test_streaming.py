@@ -61,13 +61,14 @@ def test_an_unknown_kernel_or_column_is_refused_with_its_name():
 
 @pytest.mark.parametrize(
     ("k", "specs"),
-    [(1, SPECS), (3, SPECS), (2, SPECS[:4])],  # S x K <= 8: written straight into [n, S, K]
+    # S x K <= 8: written straight into [n, S, K]; 40 symbols: several tiles of each transpose
+    [(1, SPECS), (3, SPECS), (2, SPECS[:4]), (40, SPECS)],
 )
 def test_panel_features_equal_each_symbols_batch_features_bit_for_bit(k, specs):
     from quant.core.streaming import batch_features, panel_features
 
     rng = np.random.default_rng(3)
-    n = 2500  # more than one 1,024-bar tile of the transpose
+    n = 2500
     close = 100 + np.cumsum(rng.normal(0, 1, (n, k)), axis=0)
     bars = {"open": close + 0.1, "high": close + 1, "low": close - 1, "close": close,
             "volume": rng.uniform(1e3, 1e4, (n, k))}  # fmt: skip
