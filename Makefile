@@ -9,6 +9,7 @@ UV := .uv/bin/uv
 BIN := .venv/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 UI_PORT ?= 3000
+TEST_WORKERS ?= 2  # pytest-xdist processes for `make test` (the suite is CPU-bound: one per core)
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 .PHONY: help install install-bench demo shell test ui ui-check live lab bench lint format dagster-home clean
@@ -41,7 +42,7 @@ shell: install  ## A sub-shell with .venv active: `quant` on PATH (exit to leave
 test: install dagster-home  ## Run the whole test suite
 	@echo "make test: the postgres, dask and s3 tests start their own servers on loopback;" \
 		"if one cannot start they are skipped and the summary below says why"
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 bench: install-bench  ## Benchmarks against named peers (prints medians and ratios)
 	$(BIN)/pytest tests/bench -q -s -o addopts="" -o python_files="bench_*.py" -p no:cacheprovider
