@@ -9,7 +9,8 @@ UV := .uv/bin/uv
 BIN := .venv/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 UI_PORT ?= 3000
-TEST_WORKERS ?= 2  # pytest-xdist processes for `make test` (the suite is CPU-bound: one per core)
+# pytest-xdist processes for `make test` (the suite is CPU-bound: one per core here)
+TEST_WORKERS ?= 2
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 .PHONY: help install install-bench demo shell test ui ui-check live lab bench lint format dagster-home clean

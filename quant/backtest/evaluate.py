@@ -51,6 +51,11 @@ def worker_factory(factory: EvaluatorFactory, folder: str) -> EvaluatorFactory:
 
 def _init_worker(factory: EvaluatorFactory) -> None:
     global _worker_evaluator  # one evaluator per worker process, by design
+    import numba
+
+    # the pool's processes are the parallelism: a many-symbol backtest's parallel kernels
+    # (features, market statistics) run on one thread in each instead of oversubscribing
+    numba.set_num_threads(1)
     _worker_evaluator = factory.build()
 
 

@@ -42,11 +42,12 @@ def test_worker_recipe_reads_saved_bars_and_gives_identical_metrics(factory, tmp
     assert ship.build()(params, (20, 200)) == factory.build()(params, (20, 200))
 
 
-def test_spawned_workers_get_saved_bars_and_never_import_polars(factory):
+def test_spawned_workers_get_saved_bars_never_import_polars_and_use_one_numba_thread(factory):
     batch = [{"fast": f, "slow": 20} for f in (2, 3, 4, 5)]
     with EvaluationPool(ModulesFactory(factory), workers=2) as pool:
         got = pool.evaluate(batch)
     with EvaluationPool(factory) as pool:
         serial = pool.evaluate(batch)
     assert [g.pop("heavy_modules") for g in got] == [[]] * len(batch)
+    assert [g.pop("numba_threads") for g in got] == [1] * len(batch)  # the processes are the cores
     assert got == serial
