@@ -20,6 +20,7 @@ sends the same work to a Dask cluster instead (``dask_pool.py``), with the same 
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
 import tempfile
 from collections.abc import Callable, Sequence
@@ -49,9 +50,28 @@ def worker_factory(factory: EvaluatorFactory, folder: str) -> EvaluatorFactory:
     return prepare(folder) if prepare is not None else factory
 
 
+def _keep_freed_memory() -> None:
+    """glibc only: keep freed blocks up to 32 MiB in the heap for reuse (``mallopt``).
+
+    A worker allocates and frees the same arrays for every parameter set. With glibc's
+    defaults a worker could return them to the kernel each time and fault fresh zeroed pages
+    in again (measured: 166k page faults and 1.5-2x the time for 300 backtests of 50k bars
+    in some spawned workers, 0.8 s and ~100 faults in others and in every one with this).
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to tune
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+    libc.mallopt(m_mmap_threshold, 32 << 20)  # glibc's maximum on 64-bit
+    libc.mallopt(m_trim_threshold, 256 << 20)
+
+
 def _init_worker(factory: EvaluatorFactory) -> None:
     global _worker_evaluator  # one evaluator per worker process, by design
     import numba
+
+    _keep_freed_memory()
 
     # the pool's processes are the parallelism: a many-symbol backtest's parallel kernels
     # (features, market statistics) run on one thread in each instead of oversubscribing
