@@ -9,7 +9,9 @@ UV := .uv/bin/uv
 BIN := .venv/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 UI_PORT ?= 3000
-# pytest-xdist processes for `make test` (the suite is CPU-bound: one per core here)
+# pytest-xdist processes for `make test` (the suite is CPU-bound: one per core here);
+# `--dist loadfile` runs each test file on one worker, in order (the README's examples
+# share one lake and ledger and run in README order)
 TEST_WORKERS ?= 2
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
@@ -43,7 +45,7 @@ shell: install  ## A sub-shell with .venv active: `quant` on PATH (exit to leave
 test: install dagster-home  ## Run the whole test suite
 	@echo "make test: the postgres, dask and s3 tests start their own servers on loopback;" \
 		"if one cannot start they are skipped and the summary below says why"
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: install-bench  ## Benchmarks against named peers (prints medians and ratios)
 	$(BIN)/pytest tests/bench -q -s -o addopts="" -o python_files="bench_*.py" -p no:cacheprovider

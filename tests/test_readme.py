@@ -113,7 +113,8 @@ def test_readme_example_runs_as_written(example: Example, readme_lake: Path, tmp
     env = os.environ | {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "QUANT_LAKE": str(readme_lake),
-        "QUANT_LEDGER": str(readme_lake.parent / "ledger"),  # shared, like the lake: in order
+        # shared, like the lake: in order (`make test` runs a file's tests on one worker)
+        "QUANT_LEDGER": str(readme_lake.parent / "ledger"),
         "QUANT_LOG_DIR": str(tmp_path / "logs"),
     }
     out = subprocess.run(
