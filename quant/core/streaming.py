@@ -136,10 +136,11 @@ def _rsi_flat(st: np.ndarray, off: int, x: float) -> float:
 
 @njit
 def _moments_state(st: np.ndarray, off: int, n: int) -> tuple:
-    buf = st[off + 10 : off + 10 + n]
+    buf = st[off + 11 : off + 11 + n]
     return (
         buf, int(st[off]), int(st[off + 1]), st[off + 2], int(st[off + 3]), st[off + 4],
-        st[off + 5], st[off + 6], int(st[off + 7]), int(st[off + 8]), st[off + 9],
+        st[off + 5], st[off + 6], st[off + 7], int(st[off + 8]), int(st[off + 9]),
+        st[off + 10],
     )  # fmt: skip
 
 
@@ -147,7 +148,7 @@ def _moments_state(st: np.ndarray, off: int, n: int) -> tuple:
 def _moments_store(st: np.ndarray, off: int, state: tuple) -> None:
     st[off], st[off + 1], st[off + 2], st[off + 3] = state[1], state[2], state[3], state[4]
     st[off + 4], st[off + 5], st[off + 6], st[off + 7] = state[5], state[6], state[7], state[8]
-    st[off + 8], st[off + 9] = state[9], state[10]
+    st[off + 8], st[off + 9], st[off + 10] = state[9], state[10], state[11]
 
 
 @njit
@@ -286,8 +287,19 @@ def stream_init(specs: tuple[Indicator, ...], n_symbols: int) -> np.ndarray:
 def stream_features(
     specs: tuple[Indicator, ...], state: np.ndarray, bar_rows: np.ndarray
 ) -> np.ndarray:
-    """float64[S, K]: the features of one new bar per symbol; advances ``state`` in place."""
-    table = _layout(tuple(specs))[0]
+    """float64[S, K]: the features of one new bar per symbol; advances ``state`` in place.
+
+    Refuses a state whose width is not these specs' (a snapshot written by other
+    parameters or another version of the kernels' state layout): reading it would mix
+    up its fields.
+    """
+    table, packed = _layout(tuple(specs))
+    if state.ndim != 2 or state.shape[1] != packed.size:
+        raise IndicatorInputError(
+            f"streaming feature state has shape {state.shape}, these indicators need "
+            f"(symbols, {packed.size}): it was written by other parameters or another "
+            "version of the code; start the strategy's state afresh"
+        )
     rows = np.ascontiguousarray(bar_rows, dtype=np.float64)
     out = np.empty((state.shape[0], table.shape[0]))
     return stream_step(table, state, rows, out)

@@ -59,6 +59,18 @@ def test_an_unknown_kernel_or_column_is_refused_with_its_name():
         stream_init((Indicator("sma", "close", 0),), 1)
 
 
+def test_a_state_of_another_width_is_refused_not_misread():
+    # a snapshot written by other parameters (or an older state layout) must not be read
+    state = stream_init(SPECS, 2)
+    rows = np.ones((2, 5))
+    other = (Indicator("rolling_std", "close", 21),)
+    with pytest.raises(IndicatorInputError, match=r"shape \(2, \d+\).*start the strategy"):
+        stream_features(other, state, rows)
+    with pytest.raises(IndicatorInputError, match="shape"):
+        stream_features(SPECS, state[:, :-1].copy(), rows)
+    assert np.array_equal(state, stream_init(SPECS, 2), equal_nan=True)  # nothing advanced
+
+
 @pytest.mark.parametrize(
     ("k", "specs"),
     # S x K <= 8: written straight into [n, S, K]; 40 symbols: several tiles of each transpose

@@ -31,7 +31,7 @@ from quant.core.jit import njit
 RESYNC_SLACK = 64
 
 
-@njit
+@njit(inline="always")
 def window_sum(buf: np.ndarray) -> float:
     """Sum of a ring buffer in index order (the exact re-sync of a running sum)."""
     total = 0.0
@@ -175,7 +175,7 @@ def wma_init(n: int) -> tuple:
     return (np.zeros(n), 0, 0, 0.0, 0.0, 0)
 
 
-@njit
+@njit(inline="always")
 def wma_resync(buf: np.ndarray, pos: int) -> tuple:
     """Exact (window sum, weighted sum) of a full ring buffer whose oldest bar is at pos.
 

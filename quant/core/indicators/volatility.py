@@ -97,13 +97,14 @@ def moments_init(n: int, k: float = 0.0) -> tuple:
     """State of n-bar rolling moments (flat: nested tuples holding arrays are slow in numba).
 
     (ring buffer, valid bars seen, position, running sum, bars since the sum's re-sync,
-    shift, sum of x-shift, sum of (x-shift)^2, bars since re-centring, length of the
-    current run of equal bars, band multiplier k (Bollinger only)).
+    previous valid bar, shift, sum of x-shift, sum of (x-shift)^2, bars since
+    re-centring, length of the current run of equal bars, band multiplier k (Bollinger
+    only)).
     """
-    return (np.zeros(n), 0, 0, 0.0, 0, 0.0, 0.0, 0.0, 0, 0, k)
+    return (np.zeros(n), 0, 0, 0.0, 0, np.nan, 0.0, 0.0, 0.0, 0, 0, k)
 
 
-@njit
+@njit(inline="always")
 def centred_sums(buf: np.ndarray, shift: float) -> tuple:
     """Exact sums of (x - shift) and (x - shift)^2 over a ring buffer."""
     s1 = 0.0
@@ -119,12 +120,17 @@ def centred_sums(buf: np.ndarray, shift: float) -> tuple:
 def moments_values(
     n: int, total: float, shift: float, s1: float, s2: float, run: int, x: float
 ) -> tuple:
-    """(SMA, mean, population std) of a full n-bar window whose newest bar is x."""
+    """(SMA, mean, population std) of a full n-bar window whose newest bar is x.
+
+    The SMA divides by n (as ``sma`` does, bit for bit); the moments multiply by 1/n: two
+    divisions fewer per bar on the divider the square root also uses.
+    """
     middle = total / n
     if run >= n:
         return middle, x, 0.0
-    m1 = s1 / n
-    var = max(s2 / n - m1 * m1, 0.0)
+    inv_n = 1.0 / n
+    m1 = s1 * inv_n
+    var = max(s2 * inv_n - m1 * m1, 0.0)
     return middle, shift + m1, math.sqrt(var)
 
 
@@ -137,15 +143,15 @@ def moments_step(state: tuple, x: float) -> tuple:
     to ``sma``. The std comes from sums of deviations from a shift (a recent bar),
     updated in O(1) and re-centred on the newest bar and re-computed exactly from the
     buffer every n bars (amortised O(1)), so there is no catastrophic cancellation at
-    large price levels; n equal bars in a row give mean x and std exactly 0.
+    large price levels; n equal bars in a row give mean x and std exactly 0. The previous
+    bar is carried in the state (a register), not re-read from the buffer just written.
     """
-    buf, count, pos, total, total_since, shift, s1, s2, since, run, k = state
+    buf, count, pos, total, since, prev, shift, s1, s2, centred, run, k = state
     if not math.isfinite(x):
         return state, np.nan, np.nan, np.nan
     n = buf.size
-    last = pos - 1 if pos > 0 else n - 1
     if count < n:  # warm-up: the window is filling
-        run = run + 1 if count > 0 and buf[last] == x else 1
+        run = run + 1 if count > 0 and prev == x else 1
         if count == 0:
             shift = x
         d = x - shift
@@ -157,14 +163,14 @@ def moments_step(state: tuple, x: float) -> tuple:
         pos += 1
         if pos == n:
             pos = 0
-        new = (buf, count, pos, total, total_since, shift, s1, s2, since, run, k)
+        new = (buf, count, pos, total, since, x, shift, s1, s2, centred, run, k)
         if count < n:
             return new, np.nan, np.nan, np.nan
         middle, mean, std = moments_values(n, total, shift, s1, s2, run, x)
         return new, middle, mean, std
     # full window (its own path, so a bar tests count once): one add per running sum on
     # the bar-to-bar chain, as in sma_step
-    run = run + 1 if buf[last] == x else 1
+    run = run + 1 if prev == x else 1
     old = buf[pos]
     d = x - shift
     total += x - old
@@ -175,17 +181,17 @@ def moments_step(state: tuple, x: float) -> tuple:
     pos += 1
     if pos == n:
         pos = 0
-    total_since += 1
-    if total_since >= n + RESYNC_SLACK:
-        total_since = 0
-        total = window_sum(buf)
     since += 1
-    if since >= n:
+    if since >= n + RESYNC_SLACK:
         since = 0
+        total = window_sum(buf)
+    centred += 1
+    if centred >= n:
+        centred = 0
         shift = x
         s1, s2 = centred_sums(buf, shift)
     middle, mean, std = moments_values(n, total, shift, s1, s2, run, x)
-    return (buf, count, pos, total, total_since, shift, s1, s2, since, run, k), middle, mean, std
+    return (buf, count, pos, total, since, x, shift, s1, s2, centred, run, k), middle, mean, std
 
 
 # --------------------------------------------------------------------------- rolling std
@@ -293,7 +299,7 @@ def bbands_init(n: int = 20, k: float = 2.0) -> tuple:
 def bbands_step(state: tuple, x: float) -> tuple:
     """Feed one close; returns (state, upper, middle, lower), NaN during warm-up."""
     state, middle, _, std = moments_step(state, x)
-    k = state[10]
+    k = state[11]
     return state, middle + k * std, middle, middle - k * std
 
 
