@@ -11,7 +11,9 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 UI_PORT ?= 3000
 # pytest-xdist processes for `make test` (the suite is CPU-bound: one per core here);
 # `--dist loadfile` runs each test file on one worker, in order (the README's examples
-# share one lake and ledger and run in README order)
+# share one lake and ledger and run in README order); `--no-loadscope-reorder` hands the
+# files out in collection order, which tests/conftest.py starts with the longest files
+# (xdist's default order, most tests first, left a 70 s two-test file for the end)
 TEST_WORKERS ?= 2
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
@@ -45,7 +47,7 @@ shell: install  ## A sub-shell with .venv active: `quant` on PATH (exit to leave
 test: install dagster-home  ## Run the whole test suite
 	@echo "make test: the postgres, dask and s3 tests start their own servers on loopback;" \
 		"if one cannot start they are skipped and the summary below says why"
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 bench: install-bench  ## Benchmarks against named peers (prints medians and ratios)
 	$(BIN)/pytest tests/bench -q -s -o addopts="" -o python_files="bench_*.py" -p no:cacheprovider
