@@ -13,7 +13,7 @@ UI_PORT ?= 3000
 # `--dist loadfile` runs each test file on one worker, in order (the README's examples
 # share one lake and ledger and run in README order); `--no-loadscope-reorder` hands the
 # files out in collection order, which tests/conftest.py starts with the longest files
-# (xdist's default order, most tests first, left a 70 s two-test file for the end)
+# (xdist's default order, most tests first, left a 70 s one-test file for the end)
 TEST_WORKERS ?= 2
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
